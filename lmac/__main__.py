@@ -1,0 +1,5 @@
+import sys
+
+from lmac.cli import main
+
+sys.exit(main())

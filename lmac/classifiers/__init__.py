@@ -1,0 +1,31 @@
+"""Classifiers: the contract, the demo CNN, the generic adapter and checkpoint loading."""
+
+from __future__ import annotations
+
+import os
+
+from lmac.checkpoint import CheckpointError, build_component, component_record, load_checkpoint, save_checkpoint
+from lmac.classifiers.base import AudioClassifier
+from lmac.classifiers.demo import MelCNN
+from lmac.classifiers.tapped import TappedClassifier
+
+__all__ = ["AudioClassifier", "MelCNN", "TappedClassifier", "load_classifier", "save_classifier"]
+
+CLASSIFIER_FORMAT = "lmac-classifier/1"
+EXPLAINER_FORMAT = "lmac-explainer/1"
+
+
+def save_classifier(classifier: AudioClassifier, path: str | os.PathLike, **metadata) -> None:
+    """Export a classifier as a self-describing checkpoint."""
+    save_checkpoint({"format": CLASSIFIER_FORMAT, "classifier": component_record(classifier),
+                     "metadata": metadata}, path)
+
+
+def load_classifier(path: str | os.PathLike, allow_external: bool = False) -> AudioClassifier:
+    """Load a frozen classifier from a classifier or explainer checkpoint."""
+    payload = load_checkpoint(path, (CLASSIFIER_FORMAT, EXPLAINER_FORMAT))
+    try:
+        classifier = build_component(payload["classifier"], AudioClassifier, allow_external)
+    except CheckpointError as err:
+        raise CheckpointError(f"{path}: {err}") from None
+    return classifier.freeze()

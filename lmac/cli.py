@@ -1,0 +1,79 @@
+"""The ``lmac`` command: ``train`` (Hydra), ``explain``, ``demo``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from lmac.audio import AudioError
+from lmac.checkpoint import CheckpointError
+
+DEFAULT_CHECKPOINT = Path(__file__).resolve().parents[1] / "checkpoints" / "demo_lmac.pt"
+
+HELP = """usage: lmac {train,explain,demo} ...
+
+  lmac train [HYDRA_OVERRIDES...]      train a head or classifier, e.g. experiment=demo_lmac
+  lmac explain IN.wav [IN2.wav ...] --out DIR [--checkpoint P] [--target NAME|INDEX]
+  lmac demo --out DIR [--checkpoint P] [--n N] [--seed S]
+"""
+
+
+def _parser(cmd: str) -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog=f"lmac {cmd}")
+    if cmd == "explain":
+        p.add_argument("inputs", nargs="+", help="audio files (WAV, FLAC, OGG; any rate, mono or stereo)")
+        p.add_argument("--target", default=None, help="class name or index (default: the classifier's top class)")
+    else:
+        p.add_argument("--n", type=int, default=5, help="number of generated clips")
+        p.add_argument("--seed", type=int, default=1234, help="seed of the generated clips")
+    p.add_argument("--checkpoint", default=str(DEFAULT_CHECKPOINT), help="exported explainer (.pt)")
+    p.add_argument("--out", required=True, help="output folder")
+    p.add_argument("--device", default="cpu", help="torch device, e.g. cuda")
+    return p
+
+
+def _explain(cmd: str, argv: list[str]) -> int:
+    args = _parser(cmd).parse_args(argv)
+    from lmac.explainers.lmac import LMAC
+    from lmac.tasks.explain import explain_files, run_demo, summary_table
+    explainer = LMAC.from_pretrained(args.checkpoint, map_location=args.device)
+    if cmd == "explain":
+        target = None
+        if args.target is not None:
+            target = explainer.classifier.class_names[explainer.classifier.class_index(args.target)]
+        results = explain_files(explainer, args.inputs, args.out, target)
+    else:
+        if args.n < 1:
+            raise ValueError("--n must be at least 1")
+        results = run_demo(explainer, args.out, n=args.n, seed=args.seed)
+    print(summary_table(results))
+    print(f"wrote {len(results)} explanation(s) to {args.out}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] in ("-h", "--help"):
+        print(HELP)
+        return 0 if argv else 2
+    cmd, rest = argv[0], argv[1:]
+    if cmd == "train":
+        import runpy
+        # Run the Hydra app as __main__ so Lightning's DDP launcher re-runs
+        # `python -m lmac.tasks.train_app OVERRIDES` in its worker processes.
+        sys.argv = [sys.argv[0], *rest]
+        runpy.run_module("lmac.tasks.train_app", run_name="__main__", alter_sys=True)
+        return 0
+    if cmd not in ("explain", "demo"):
+        print(f"lmac: error: unknown command {cmd!r}\n{HELP}", file=sys.stderr)
+        return 2
+    try:
+        return _explain(cmd, rest)
+    except (AudioError, CheckpointError, ValueError, OSError) as err:
+        print(f"lmac {cmd}: error: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

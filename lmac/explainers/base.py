@@ -1,0 +1,55 @@
+"""The one verb every method implements: ``explain(wav, target=None) -> Explanation``.
+
+``target`` is documented once, here. It may be:
+
+* ``None``: explain the classifier's own top class for each clip;
+* an ``int`` or a class name (``str``): the same class for every clip;
+* a sequence or ``(B,)`` tensor of ints / names: one class per clip.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Sequence
+
+import torch
+
+from lmac.audio import validate_wav
+from lmac.classifiers.base import AudioClassifier
+from lmac.explanation import Explanation
+
+__all__ = ["Explainer", "Target"]
+
+Target = int | str | Sequence[int | str] | torch.Tensor | None
+
+
+class Explainer(abc.ABC):
+    """Base of all explanation methods. Subclasses set ``self.classifier`` and ``name``."""
+
+    classifier: AudioClassifier
+    name: str = "explainer"
+
+    @property
+    def sample_rate(self) -> int:
+        return self.classifier.sample_rate
+
+    @abc.abstractmethod
+    def explain(self, wav: torch.Tensor, target: Target = None) -> Explanation:
+        """Explain ``wav (B, T)`` (or ``(T,)``) at ``self.sample_rate`` for ``target`` (see module doc)."""
+
+    def prepare(self, wav: torch.Tensor, target: Target) -> tuple[torch.Tensor, torch.Tensor]:
+        """Validate inputs: ``wav`` -> ``(B, T)`` float on the classifier's device, ``target`` -> ``(B,)`` long."""
+        wav = validate_wav(wav, "wav")
+        wav = wav.unsqueeze(0) if wav.dim() == 1 else wav
+        device = next(self.classifier.parameters(), torch.empty(0)).device
+        wav = wav.to(device)
+        batch = wav.shape[0]
+        if target is None:
+            with torch.no_grad():
+                return wav, self.classifier(wav).argmax(dim=-1)
+        if isinstance(target, (int, str)) or (torch.is_tensor(target) and target.dim() == 0):
+            target = [target.item() if torch.is_tensor(target) else target] * batch
+        items = target.tolist() if torch.is_tensor(target) else list(target)
+        if len(items) != batch:
+            raise ValueError(f"got {len(items)} targets for {batch} clips")
+        return wav, torch.tensor([self.classifier.class_index(t) for t in items], device=device)

@@ -1,0 +1,89 @@
+"""L-MAC / LMAC-TD explainer: a frozen classifier plus a trained head, one forward pass."""
+
+from __future__ import annotations
+
+import os
+
+import torch
+from torch import nn
+
+from lmac.checkpoint import CheckpointError, build_component, component_record, load_checkpoint, save_checkpoint
+from lmac.classifiers import EXPLAINER_FORMAT, AudioClassifier
+from lmac.explainers.base import Explainer, Target
+from lmac.explanation import Explanation
+from lmac.heads.base import MaskHead
+
+__all__ = ["LMAC"]
+
+
+class LMAC(nn.Module, Explainer):
+    """Explain with a trained :class:`~lmac.heads.MaskHead` on top of a frozen classifier.
+
+    Args:
+        classifier: the classifier the head was trained on (frozen here).
+        head: the trained head.
+        name: method name recorded in explanations (``"lmac"`` for the spectrogram head,
+            ``"lmac-td"`` for the time-domain head).
+    """
+
+    def __init__(self, classifier: AudioClassifier, head: MaskHead, name: str | None = None):
+        super().__init__()
+        self.classifier = classifier.freeze()
+        self.head = head.eval()
+        self.name = name or getattr(head, "method_name", "lmac")
+
+    @torch.no_grad()
+    def explain(self, wav: torch.Tensor, target: Target = None) -> Explanation:
+        """One forward pass: ``wav (B, T)`` -> :class:`Explanation` (see ``Explainer`` for ``target``)."""
+        self.head.eval()
+        wav, target = self.prepare(wav, target)
+        out = self.head(wav, self.classifier.features(wav), target)
+        return Explanation(wav, out.explanation_wav, out.residual_wav, out.saliency.clamp(0, 1), target,
+                           self.name, self.sample_rate)
+
+    def export(self, path: str | os.PathLike, **metadata) -> None:
+        """Write a self-describing explainer checkpoint (classifier + head + settings + versions)."""
+        save_checkpoint({
+            "format": EXPLAINER_FORMAT, "method": self.name,
+            "classifier": component_record(self.classifier), "head": component_record(self.head),
+            "class_names": list(self.classifier.class_names), "sample_rate": self.sample_rate,
+            "metadata": metadata,
+        }, path)
+
+    @classmethod
+    def from_pretrained(cls, path: str | os.PathLike, classifier: AudioClassifier | None = None,
+                        map_location: str | torch.device = "cpu", allow_external: bool = False) -> "LMAC":
+        """Load an exported explainer.
+
+        Args:
+            path: file written by :meth:`export`.
+            classifier: use this classifier object instead of the stored one (e.g. a model
+                that cannot be described in a checkpoint). It must be the classifier the head
+                was trained on: its weights' fingerprint is checked.
+            map_location: device to put the explainer on.
+            allow_external: allow classes outside the ``lmac`` package (imports them).
+        """
+        payload = load_checkpoint(path, (EXPLAINER_FORMAT,))
+        stored = payload["classifier"]
+        try:
+            if classifier is None:
+                classifier = build_component(stored, AudioClassifier, allow_external)
+            head = build_component(payload["head"], MaskHead, allow_external)
+        except CheckpointError as err:
+            raise CheckpointError(f"{path}: {err}") from None
+        check_classifier_matches(classifier, payload, path)
+        return cls(classifier, head, payload.get("method")).to(map_location)
+
+
+def check_classifier_matches(classifier: AudioClassifier, payload: dict, path) -> None:
+    """Refuse a head trained on another classifier, naming what differs."""
+    from lmac.checkpoint import fingerprint
+    if list(classifier.class_names) != list(payload["class_names"]):
+        raise CheckpointError(f"{path}: head was trained for classes {payload['class_names']}, "
+                              f"this classifier has {classifier.class_names}")
+    if classifier.sample_rate != payload["sample_rate"]:
+        raise CheckpointError(f"{path}: head was trained at {payload['sample_rate']} Hz, "
+                              f"this classifier runs at {classifier.sample_rate} Hz")
+    if fingerprint(classifier) != payload["classifier"]["fingerprint"]:
+        raise CheckpointError(f"{path}: head was trained on another classifier (weights fingerprint differs); "
+                              "retrain the head for this classifier")

@@ -1,0 +1,45 @@
+"""The contract of a trained explanation head."""
+
+from __future__ import annotations
+
+import abc
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+__all__ = ["HeadOutput", "MaskHead"]
+
+
+@dataclass
+class HeadOutput:
+    """What a head returns for a batch.
+
+    Attributes:
+        explanation_wav: ``(B, T)`` audio the decision rests on.
+        residual_wav: ``(B, T)`` the rest.
+        mask: the head's own mask, in its own domain (STFT bins or encoder frames), in [0, 1].
+        saliency: ``(B, F, frames)`` in [0, 1] on the STFT grid, for plots and metrics.
+        sparsity: the tensor the L1 / TV regularisers act on (the mask, or a spectrogram).
+    """
+
+    explanation_wav: torch.Tensor
+    residual_wav: torch.Tensor
+    mask: torch.Tensor
+    saliency: torch.Tensor
+    sparsity: torch.Tensor
+
+
+class MaskHead(nn.Module, abc.ABC):
+    """A decoder from a frozen classifier's features to an explanation of one target class.
+
+    Heads are conditioned on the target class, so one trained head explains any class.
+    """
+
+    @abc.abstractmethod
+    def forward(self, wav: torch.Tensor, features: list[torch.Tensor], target: torch.Tensor) -> HeadOutput:
+        """``wav (B, T)``, classifier features (deepest first), ``target (B,)`` -> :class:`HeadOutput`."""
+
+    @abc.abstractmethod
+    def config(self) -> dict:
+        """Init kwargs that rebuild this head (weights excluded)."""

@@ -1,0 +1,60 @@
+"""Spectrogram-with-mask figures."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import torch  # noqa: E402
+
+from lmac.spectral import STFT  # noqa: E402
+
+__all__ = ["save_explanation_png"]
+
+
+def _db(mag: torch.Tensor) -> torch.Tensor:
+    return 20 * torch.log10(mag.clamp_min(1e-5))
+
+
+def save_explanation_png(path: str | os.PathLike, wav: torch.Tensor, explanation_wav: torch.Tensor,
+                         saliency: torch.Tensor, sample_rate: int, title: str = "") -> None:
+    """Three panels: input spectrogram, saliency mask, explanation spectrogram (atomic write).
+
+    Args:
+        wav, explanation_wav: ``(T,)`` signals.
+        saliency: ``(F, frames)`` in [0, 1].
+    """
+    stft = STFT()
+    mag = stft(wav[None].cpu().float())[0][0]
+    mag_e = stft(explanation_wav[None].cpu().float())[0][0]
+    seconds = wav.shape[-1] / sample_rate
+    extent = (0, seconds, 0, sample_rate / 2000)
+    top = float(_db(mag).max())
+    fig, axes = plt.subplots(3, 1, figsize=(8, 7.5), sharex=True, constrained_layout=True)
+    panels = [("input (dB)", _db(mag), dict(cmap="magma", vmin=top - 80, vmax=top)),
+              ("saliency mask", saliency.detach().cpu().float(), dict(cmap="viridis", vmin=0, vmax=1)),
+              ("explanation (dB)", _db(mag_e), dict(cmap="magma", vmin=top - 80, vmax=top))]
+    for ax, (name, image, style) in zip(axes, panels):
+        im = ax.imshow(image.numpy(), origin="lower", aspect="auto", extent=extent, **style)
+        ax.set_ylabel("kHz")
+        ax.set_title(name, fontsize=9, loc="left")
+        fig.colorbar(im, ax=ax, pad=0.01)
+    axes[-1].set_xlabel("seconds")
+    if title:
+        fig.suptitle(title, fontsize=10)
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(suffix=".png", dir=path.parent, prefix=f".{path.stem}.")
+    os.close(fd)
+    try:
+        fig.savefig(tmp, dpi=100)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    finally:
+        plt.close(fig)

@@ -1,0 +1,1 @@
+"""Wiring from Hydra configs to library objects: the only package that sees ``DictConfig``."""

@@ -1,0 +1,61 @@
+"""``lmac train``: build data, classifier, head and trainer from a config, fit, test, export."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import lightning as L
+from hydra.utils import instantiate
+from omegaconf import DictConfig
+
+from lmac.classifiers import AudioClassifier
+
+__all__ = ["train", "build_module"]
+
+log = logging.getLogger("lmac.train")
+
+
+def build_module(cfg: DictConfig, class_names: list[str]) -> L.LightningModule:
+    """Instantiate classifier, head (sizes derived from the classifier) and the LightningModule."""
+    classifier: AudioClassifier = instantiate(cfg.classifier, **_class_names_kwarg(cfg.classifier, class_names))
+    if list(classifier.class_names) != list(class_names):
+        raise ValueError(f"classifier classes {classifier.class_names} do not match the data's {class_names}")
+    parts = {"classifier": classifier}
+    if cfg.get("head") is not None:
+        parts["head"] = instantiate(cfg.head, feature_shapes=classifier.feature_shapes(),
+                                    n_classes=classifier.n_classes)
+    if cfg.get("loss") is not None:
+        parts["loss"] = instantiate(cfg.loss)
+    return instantiate(cfg.module, **parts)
+
+
+def _class_names_kwarg(node: DictConfig, class_names: list[str]) -> dict:
+    """Pass the data's class names to classifiers built from scratch (derived, not in YAML)."""
+    return {"class_names": list(class_names)} if "class_names" in node else {}
+
+
+def train(cfg: DictConfig, run_dir: str | Path) -> dict[str, float]:
+    """Fit, test on the best checkpoint, and export ``cfg.export_name`` into ``run_dir``.
+
+    Returns:
+        The test metrics.
+    """
+    run_dir = Path(run_dir)
+    L.seed_everything(cfg.seed, workers=True)
+    datamodule = instantiate(cfg.data)
+    module = build_module(cfg, datamodule.class_names)
+    callbacks = [instantiate(c) for c in (cfg.get("callbacks") or {}).values()]
+    loggers = [instantiate(lg) for lg in (cfg.get("logger") or {}).values()]
+    trainer: L.Trainer = instantiate(cfg.trainer, callbacks=callbacks, logger=loggers or False)
+    trainer.fit(module, datamodule=datamodule, ckpt_path=cfg.get("ckpt_path"))
+    best = trainer.checkpoint_callback.best_model_path if trainer.checkpoint_callback else ""
+    results = trainer.test(module, datamodule=datamodule, ckpt_path=best or None, verbose=False)
+    metrics = {k: float(v) for k, v in (results[0] if results else {}).items()}
+    if trainer.is_global_zero:
+        export = run_dir / cfg.export_name
+        module.export(export, test_metrics=metrics, best_checkpoint=str(best), overrides=list(cfg.get("overrides", [])))
+        log.info("exported %s; test metrics %s", export, metrics)
+        print(f"exported {export}")
+        print("test: " + ", ".join(f"{k}={v:.4f}" for k, v in sorted(metrics.items())))
+    return metrics

@@ -1,0 +1,6 @@
+"""Lightning training: modules and callbacks."""
+
+from lmac.training.callbacks import ExplanationExamples
+from lmac.training.modules import ClassifierModule, ExplainerModule
+
+__all__ = ["ClassifierModule", "ExplainerModule", "ExplanationExamples"]

@@ -1,0 +1,75 @@
+"""Every Hydra option composes, and every node instantiates."""
+
+from pathlib import Path
+
+import pytest
+from hydra.utils import instantiate
+
+from helpers import compose
+from lmac.tasks.config import CONFIG_DIR
+from lmac.tasks.train import build_module
+
+
+def _options(group: str) -> list[str]:
+    return sorted(p.stem for p in (CONFIG_DIR / group).glob("*.yaml") if p.stem != "default")
+
+
+@pytest.mark.parametrize("experiment", _options("experiment"))
+def test_experiments_build_their_module(tmp_path, experiment):
+    cfg = compose([f"experiment={experiment}"], tmp_path)
+    datamodule = instantiate(cfg.data)
+    module = build_module(cfg, datamodule.class_names)
+    assert hasattr(module, "export")
+    assert cfg.monitor.startswith("val/")
+
+
+@pytest.mark.parametrize("option", _options("data"))
+def test_data_options(tmp_path, option):
+    dm = instantiate(compose([f"data={option}", "data.n_train=2"], tmp_path).data)
+    assert len(dm.dataset("train")) == 2
+
+
+@pytest.mark.parametrize("option", _options("head"))
+def test_head_options(tmp_path, option):
+    from conftest import tiny_classifier
+    clf = tiny_classifier()
+    head = instantiate(compose([f"head={option}"], tmp_path).head, feature_shapes=clf.feature_shapes(),
+                       n_classes=clf.n_classes)
+    assert sum(p.numel() for p in head.parameters()) > 0
+
+
+@pytest.mark.parametrize("option", _options("trainer"))
+def test_trainer_options(tmp_path, option):
+    cfg = compose([f"trainer={option}"], tmp_path)
+    # GPU options are instantiated with the accelerator switched to CPU (CI has no GPU).
+    node = dict(cfg.trainer)
+    if node["accelerator"] != "cpu":
+        node.update(accelerator="cpu", devices=1, strategy="auto", precision="32-true")
+    trainer = instantiate(node)
+    assert trainer.max_epochs == cfg.trainer.max_epochs
+
+
+@pytest.mark.parametrize("option", _options("logger"))
+def test_logger_options(tmp_path, option, monkeypatch):
+    monkeypatch.setenv("WANDB_MODE", "offline")
+    loggers = [instantiate(node) for node in compose([f"logger={option}"], tmp_path).logger.values()]
+    assert all(Path(lg.save_dir) == tmp_path for lg in loggers)
+
+
+@pytest.mark.parametrize("group,option", [(g, o) for g in ("callbacks", "loss", "module", "classifier")
+                                          for o in _options(g)])
+def test_other_groups_instantiate(tmp_path, group, option):
+    extra = ["classifier.path=${lmac_root:}/checkpoints/demo_classifier.pt"] if option == "checkpoint" else []
+    node = compose([f"{group}={option}", *extra], tmp_path)[group]
+    if group == "callbacks":
+        assert all(instantiate(c) is not None for c in node.values())
+    elif group == "classifier" and "class_names" in node:
+        assert instantiate(node, class_names=["a", "b"]).n_classes == 2
+    elif group == "module":
+        from conftest import tiny_classifier, tiny_head
+        from lmac.losses import LMACLoss
+        clf = tiny_classifier()
+        parts = {"head": tiny_head(clf), "loss": LMACLoss()} if "Explainer" in node._target_ else {}
+        assert instantiate(node, classifier=clf, **parts).configure_optimizers() is not None
+    else:
+        assert instantiate(node) is not None

@@ -1,0 +1,62 @@
+import numpy as np
+import pytest
+import torch
+
+from lmac.audio import AudioError, fix_length, load_audio, peak_normalize, save_audio, validate_wav
+
+
+def test_load_downmixes_stereo_and_resamples(write_wav):
+    t = np.arange(8000) / 8000
+    left, right = np.sin(2 * np.pi * 200 * t), np.zeros_like(t)
+    path = write_wav("stereo.wav", np.stack([left, right], axis=1), sample_rate=8000)
+    wav = load_audio(path, 16000)
+    assert wav.shape == (16000,)
+    assert wav.dtype == torch.float32
+    # mono = mean of channels: amplitude halves
+    assert abs(wav.abs().max().item() - 0.5) < 0.02
+
+
+def test_load_flac(write_wav):
+    path = write_wav("clip.flac", np.full(1600, 0.25), subtype="PCM_16")
+    wav = load_audio(path, 16000)
+    assert torch.allclose(wav, torch.full((1600,), 0.25), atol=1e-3)
+
+
+@pytest.mark.parametrize("case", ["missing", "empty", "garbage", "nan"])
+def test_bad_files_raise_clear_errors(tmp_path, write_wav, case):
+    if case == "missing":
+        path = tmp_path / "nope.wav"
+    elif case == "empty":
+        path = write_wav("empty.wav", np.zeros(0))
+    elif case == "garbage":
+        path = tmp_path / "garbage.wav"
+        path.write_bytes(b"not audio at all" * 10)
+    else:
+        data = np.zeros(100)
+        data[5] = np.nan
+        path = write_wav("nan.wav", data, subtype="FLOAT")
+    with pytest.raises(AudioError) as err:
+        load_audio(path, 16000)
+    assert str(path) in str(err.value)
+    assert "\n" not in str(err.value)
+
+
+def test_validate_rejects_bad_tensors():
+    with pytest.raises(AudioError):
+        validate_wav(torch.zeros(2, 3, 4))
+    with pytest.raises(AudioError):
+        validate_wav(torch.tensor([1.0, float("inf")]))
+    assert validate_wav(torch.zeros(3, dtype=torch.float64)).dtype == torch.float32
+
+
+def test_save_roundtrip_keeps_values_beyond_unity(tmp_path):
+    wav = torch.linspace(-1.5, 1.5, 1000)
+    save_audio(tmp_path / "x.wav", wav, 16000)
+    assert torch.allclose(load_audio(tmp_path / "x.wav", 16000), wav, atol=1e-6)
+    assert [p.name for p in tmp_path.iterdir()] == ["x.wav"]  # no temp file left
+
+
+def test_fix_length_and_peak():
+    assert fix_length(torch.ones(5), 3).tolist() == [1, 1, 1]
+    assert fix_length(torch.ones(2), 4).tolist() == [1, 1, 0, 0]
+    assert torch.allclose(peak_normalize(torch.tensor([[0.1, -0.2]]), 0.8), torch.tensor([[0.4, -0.8]]))

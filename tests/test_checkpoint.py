@@ -1,0 +1,51 @@
+import pytest
+import torch
+
+from conftest import tiny_classifier
+from lmac.checkpoint import CheckpointError, build_component, component_record, fingerprint, load_checkpoint
+from lmac.classifiers import AudioClassifier, load_classifier, save_classifier
+from lmac.heads import MaskHead
+
+
+def test_classifier_roundtrip_is_weights_only(tmp_path, classifier):
+    save_classifier(classifier, tmp_path / "c.pt", note="x")
+    payload = torch.load(tmp_path / "c.pt", weights_only=True)  # no code runs
+    assert payload["format"] == "lmac-classifier/1"
+    assert set(payload["versions"]) >= {"lmac", "torch", "torchaudio"}
+    loaded = load_classifier(tmp_path / "c.pt")
+    assert fingerprint(loaded) == fingerprint(classifier)
+    assert not any(p.requires_grad for p in loaded.parameters())
+    wav = torch.randn(2, classifier.clip_samples)
+    assert torch.allclose(loaded(wav), classifier(wav))
+
+
+def test_fingerprint_changes_with_weights(classifier):
+    other = tiny_classifier()
+    assert fingerprint(other) == fingerprint(classifier)
+    with torch.no_grad():
+        next(other.parameters()).add_(1e-3)
+    assert fingerprint(other) != fingerprint(classifier)
+
+
+def test_refuses_classes_outside_lmac(classifier):
+    record = component_record(classifier)
+    record["target"] = "os.system"
+    with pytest.raises(CheckpointError, match="outside lmac"):
+        build_component(record, AudioClassifier)
+    record["target"] = "lmac.heads.SpectrogramMaskHead"
+    with pytest.raises(CheckpointError, match="is not a AudioClassifier"):
+        build_component(record, AudioClassifier)
+    assert issubclass(MaskHead, torch.nn.Module)
+
+
+@pytest.mark.parametrize("content", [b"", b"garbage", None])
+def test_unreadable_or_wrong_format(tmp_path, content):
+    path = tmp_path / "x.pt"
+    if content is None:
+        torch.save({"format": "something-else"}, path)
+    else:
+        path.write_bytes(content)
+    with pytest.raises(CheckpointError):
+        load_checkpoint(path, ("lmac-classifier/1",))
+    with pytest.raises(CheckpointError, match="no such"):
+        load_checkpoint(tmp_path / "missing.pt", ("lmac-classifier/1",))

@@ -1,0 +1,78 @@
+"""Training modules and callbacks on tiny models (no Hydra)."""
+
+import functools
+
+import lightning as L
+import torch
+from torch.utils.data import DataLoader
+
+from conftest import tiny_classifier, tiny_head
+from lmac.data import SyntheticMixtures
+from lmac.losses import LMACLoss
+from lmac.training import ClassifierModule, ExplainerModule, ExplanationExamples
+
+
+def _loader(n=8):
+    return DataLoader(SyntheticMixtures("instruments", "train", n, seconds=0.5), batch_size=4)
+
+
+def _trainer(tmp_path, max_epochs=1, **kw):
+    return L.Trainer(max_epochs=max_epochs, accelerator="cpu", logger=False, enable_checkpointing=False,
+                     enable_progress_bar=False, default_root_dir=tmp_path, **kw)
+
+
+def test_only_head_parameters_are_optimised(tmp_path):
+    clf = tiny_classifier()
+    before = {k: v.clone() for k, v in clf.state_dict().items()}
+    head = tiny_head(clf)
+    head_before = [p.clone() for p in head.parameters()]
+    module = ExplainerModule(clf, head, LMACLoss(), functools.partial(torch.optim.Adam, lr=1e-2))
+    assert {id(p) for g in module.configure_optimizers().param_groups for p in g["params"]} == \
+        {id(p) for p in head.parameters()}
+    _trainer(tmp_path).fit(module, _loader(), _loader(4))
+    assert all(torch.equal(v, clf.state_dict()[k]) for k, v in before.items())  # incl. BN running stats
+    assert any(not torch.equal(a, b) for a, b in zip(head_before, head.parameters()))
+
+
+def test_other_targets_are_sampled_only_in_training():
+    clf = tiny_classifier()
+    module = ExplainerModule(clf, tiny_head(clf), LMACLoss(), torch.optim.Adam, other_target_prob=1.0)
+    logits = torch.tensor([[5.0, 0, 0, 0]] * 64)
+    labels = torch.zeros(64, dtype=torch.long)
+    assert torch.all(module._targets(logits, labels, training=True) != 0)
+    assert torch.all(module._targets(logits, labels, training=False) == 0)
+    module = ExplainerModule(clf, tiny_head(clf), LMACLoss(), torch.optim.Adam, target="label", other_target_prob=0)
+    assert module._targets(logits, labels + 2, training=True).tolist() == [2] * 64
+
+
+def test_classifier_module_learns(tmp_path):
+    clf = tiny_classifier().unfreeze()
+    module = ClassifierModule(clf, functools.partial(torch.optim.Adam, lr=1e-2), gain_db=0)
+    batch = next(iter(_loader()))
+
+    def loss():
+        clf.eval()
+        with torch.no_grad():
+            return torch.nn.functional.cross_entropy(clf(batch["wav"]), batch["label"]).item()
+
+    first = loss()
+    _trainer(tmp_path, max_epochs=5, log_every_n_steps=1).fit(module, _loader())
+    assert loss() < first
+
+
+def test_examples_callback_logs_audio_and_mask_to_tensorboard(tmp_path):
+    from lightning.pytorch.loggers import TensorBoardLogger
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    clf = tiny_classifier()
+    module = ExplainerModule(clf, tiny_head(clf), LMACLoss(), torch.optim.Adam)
+    logger = TensorBoardLogger(tmp_path, name="tb")
+    trainer = L.Trainer(max_epochs=1, accelerator="cpu", logger=logger, enable_checkpointing=False,
+                        enable_progress_bar=False, callbacks=[ExplanationExamples(n_examples=2)],
+                        num_sanity_val_steps=0)
+    trainer.fit(module, _loader(4), _loader(4))
+    events = EventAccumulator(logger.log_dir, size_guidance={"audio": 0, "images": 0})
+    events.Reload()
+    audio_tags, image_tags = events.Tags()["audio"], events.Tags()["images"]
+    assert len(audio_tags) == 2 * 3 and any(t.endswith("/explanation") for t in audio_tags)
+    assert len(image_tags) == 2
