@@ -37,6 +37,14 @@ class Explainer(abc.ABC):
     def explain(self, wav: torch.Tensor, target: Target = None) -> Explanation:
         """Explain ``wav (B, T)`` (or ``(T,)``) at ``self.sample_rate`` for ``target`` (see module doc)."""
 
+    def bind_stems(self, stems: dict[str, torch.Tensor] | None) -> None:
+        """Give ground-truth stems (name -> ``(B, T)``) for the next :meth:`explain` call.
+
+        Only methods that can use oracle sources (e.g. LIME over ``OracleStems``) override
+        this; the benchmark calls it for every method when the data has stems, and it is a
+        no-op by default. Passing ``None`` clears them.
+        """
+
     def prepare(self, wav: torch.Tensor, target: Target) -> tuple[torch.Tensor, torch.Tensor]:
         """Validate inputs: ``wav`` -> ``(B, T)`` float on the classifier's device, ``target`` -> ``(B,)`` long."""
         wav = validate_wav(wav, "wav")
