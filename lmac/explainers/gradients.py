@@ -12,7 +12,7 @@ vanishes in the normalisation below.
 explanation + residual gives back the clip (to STFT precision). ``saliency`` is the mask.
 
 Captum objects are built inside :meth:`explain`, so a shallow copy of an explainer with
-another classifier works.
+another classifier works (captum is imported there too: it takes ~1 s to import).
 """
 
 from __future__ import annotations
@@ -22,10 +22,6 @@ from collections.abc import Callable
 
 import torch
 import torch.nn.functional as F
-from captum.attr import IntegratedGradients as CaptumIG
-from captum.attr import LayerAttribution, LayerGradCam, NoiseTunnel
-from captum.attr import Saliency as CaptumSaliency
-
 from lmac.explainers.base import Explainer, Target
 from lmac.explanation import Explanation
 from lmac.spectral import STFT
@@ -99,6 +95,8 @@ class Saliency(GradientExplainer):
         super().__init__(classifier, seed, name)
 
     def attribute(self, forward, mag_n, target, args):
+        from captum.attr import Saliency as CaptumSaliency
+
         return CaptumSaliency(forward).attribute(mag_n, target=target, abs=True, additional_forward_args=args)
 
 
@@ -116,6 +114,8 @@ class IntegratedGradients(GradientExplainer):
         self.n_steps, self.internal_batch_size = int(n_steps), internal_batch_size
 
     def attribute(self, forward, mag_n, target, args):
+        from captum.attr import IntegratedGradients as CaptumIG
+
         return CaptumIG(forward).attribute(mag_n, baselines=torch.zeros_like(mag_n), target=target,
                                            additional_forward_args=args, n_steps=self.n_steps,
                                            internal_batch_size=self.internal_batch_size)
@@ -136,6 +136,9 @@ class SmoothGrad(GradientExplainer):
         self.n_samples, self.noise_level, self.batch_size = int(n_samples), float(noise_level), batch_size
 
     def attribute(self, forward, mag_n, target, args):
+        from captum.attr import NoiseTunnel
+        from captum.attr import Saliency as CaptumSaliency
+
         tunnel = NoiseTunnel(CaptumSaliency(forward))
         return tunnel.attribute(mag_n, nt_type="smoothgrad", nt_samples=self.n_samples,
                                 nt_samples_batch_size=self.batch_size, stdevs=self.noise_level, target=target,
@@ -152,8 +155,8 @@ class GradCAM(GradientExplainer):
 
     Args:
         layer: name of the submodule (as in ``classifier.named_modules()``); ``None`` picks
-            the last module whose output is a map ``(B, C, ...)`` with at least 3 dims
-            (found with one probe forward pass).
+            the last module whose output is a map ``(B, C, ..., L)`` with ``L > 1`` (found
+            with one probe forward pass).
     """
 
     def __init__(self, classifier, layer: str | None = None, seed: int = 0, name: str = "gradcam"):
@@ -161,6 +164,8 @@ class GradCAM(GradientExplainer):
         self.layer = layer
 
     def attribute(self, forward, mag_n, target, args):
+        from captum.attr import LayerAttribution, LayerGradCam
+
         name = self.layer if self.layer is not None else deepest_map_layer(self.classifier, forward, mag_n[:1], args)
         modules = dict(self.classifier.named_modules())
         if name not in modules:
@@ -177,10 +182,10 @@ class GradCAM(GradientExplainer):
 
 
 def deepest_map_layer(classifier, forward: Callable, mag_n: torch.Tensor, args: tuple) -> str:
-    """Name of the last submodule whose output has >= 3 dims, in one probe pass of ``forward``."""
+    """Name of the last submodule with a ``(B, C, ..., L > 1)`` output, in one probe pass of ``forward``."""
     seen: list[str] = []
     handles = [module.register_forward_hook(lambda _m, _i, out, n=name: seen.append(n)
-                                            if torch.is_tensor(out) and out.dim() >= 3 else None)
+                                            if torch.is_tensor(out) and out.dim() >= 3 and out.shape[-1] > 1 else None)
                for name, module in classifier.named_modules() if name]
     try:
         with torch.no_grad():
