@@ -74,7 +74,8 @@ def fit_surrogate(z: np.ndarray, y: np.ndarray, kernel_width: float = 0.25, alph
 
     sample_weight = kernel_weights(z, kernel_width)
     model = Ridge(alpha=alpha, fit_intercept=True, random_state=seed).fit(z, y, sample_weight=sample_weight)
-    return model.coef_.astype(np.float64), float(model.intercept_), float(model.score(z, y, sample_weight=sample_weight))
+    r2 = float(model.score(z, y, sample_weight=sample_weight))
+    return model.coef_.astype(np.float64), float(model.intercept_), r2
 
 
 class SourceLIME(Explainer):
