@@ -1,4 +1,4 @@
-"""Classifiers: the contract, the demo CNN, the generic adapter and checkpoint loading."""
+"""Classifiers: the contract, the demo CNN, SpeechBrain CNN14, the generic adapter and checkpoint loading."""
 
 from __future__ import annotations
 
@@ -6,10 +6,12 @@ import os
 
 from lmac.checkpoint import CheckpointError, build_component, component_record, load_checkpoint, save_checkpoint
 from lmac.classifiers.base import AudioClassifier
+from lmac.classifiers.cnn14 import Cnn14Classifier, load_cnn14
 from lmac.classifiers.demo import MelCNN
 from lmac.classifiers.tapped import TappedClassifier
 
-__all__ = ["AudioClassifier", "MelCNN", "TappedClassifier", "load_classifier", "save_classifier"]
+__all__ = ["AudioClassifier", "Cnn14Classifier", "MelCNN", "TappedClassifier", "load_classifier", "load_cnn14",
+           "save_classifier"]
 
 CLASSIFIER_FORMAT = "lmac-classifier/1"
 EXPLAINER_FORMAT = "lmac-explainer/1"
