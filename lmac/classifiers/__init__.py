@@ -6,12 +6,21 @@ import os
 
 from lmac.checkpoint import CheckpointError, build_component, component_record, load_checkpoint, save_checkpoint
 from lmac.classifiers.base import AudioClassifier
-from lmac.classifiers.cnn14 import Cnn14Classifier, load_cnn14
 from lmac.classifiers.demo import MelCNN
 from lmac.classifiers.tapped import TappedClassifier
 
 __all__ = ["AudioClassifier", "Cnn14Classifier", "MelCNN", "TappedClassifier", "load_classifier", "load_cnn14",
            "save_classifier"]
+
+_LAZY = {"Cnn14Classifier", "load_cnn14"}  # importing SpeechBrain takes seconds: only when used
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        from lmac.classifiers import cnn14
+        return getattr(cnn14, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 CLASSIFIER_FORMAT = "lmac-classifier/1"
 EXPLAINER_FORMAT = "lmac-explainer/1"
