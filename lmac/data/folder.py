@@ -128,17 +128,14 @@ class AudioFolderDataModule(AudioDataModule):
         if use_folds and any(fold is None for _, _, fold in rows):
             raise ValueError("train_folds / val_folds / test_folds need a manifest with a fold for every row")
         good = set(check_files([p for p, _, _ in rows], skip_bad_files))
-        self.splits: dict[str, list[Clip]] = {"train": [], "val": [], "test": []}
-        for p, label, fold in rows:
-            if p not in good:
-                continue
-            clip = Clip(p, self.class_names.index(label), fold)
+        clips = [Clip(p, self.class_names.index(label), fold) for p, label, fold in rows if p in good]
+        self.splits: dict[str, list[Clip]] = {split: [] for split in folds}
+        for clip in clips:
             if use_folds:
-                for split, chosen in folds.items():
-                    if chosen is not None and fold in chosen:
-                        self.splits[split].append(clip)
+                for split in (s for s, chosen in folds.items() if chosen is not None and clip.fold in chosen):
+                    self.splits[split].append(clip)
             else:
-                key = os.path.relpath(p, self.root)
+                key = os.path.relpath(clip.path, self.root)
                 self.splits[hash_split(key, val_fraction, test_fraction)].append(clip)
 
     def dataset(self, split: str) -> ClipDataset:
