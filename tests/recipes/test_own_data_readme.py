@@ -17,12 +17,9 @@ HEADING = "## Use your own data and classifier"
 
 
 def _section() -> str:
-    for doc in (REPO / "README.md", REPO / "notes" / "issue6.md"):
-        text = doc.read_text() if doc.is_file() else ""
-        if HEADING in text:
-            body = text.split(HEADING, 1)[1]
-            return re.split(r"\n## ", body, maxsplit=1)[0]
-    raise AssertionError(f"no {HEADING!r} section in README.md or notes/issue6.md")
+    text = (REPO / "README.md").read_text()
+    assert HEADING in text, f"no {HEADING!r} section in README.md"
+    return re.split(r"\n## ", text.split(HEADING, 1)[1], maxsplit=1)[0]
 
 
 def _blocks(section: str, lang: str) -> list[str]:
@@ -46,7 +43,7 @@ def test_python_example_runs_as_written(tmp_path):
                          env={**os.environ, "PYTHONPATH": str(REPO)})
     assert run.returncode == 0, run.stderr[-3000:]
     assert (tmp_path / "my_explanations" / "clip.explanation.wav").is_file()
-    assert (tmp_path / "my_head.pt").is_file()
+    assert (tmp_path / "my_explainer.pt").is_file()
 
 
 def test_command_line_example(tmp_path):
