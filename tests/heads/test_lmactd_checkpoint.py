@@ -24,5 +24,6 @@ def test_shipped_lmactd_is_faithful_on_fresh_clips():
         clf = explainer.classifier
         fid.append(fidelity_in(clf(exp.explanation_wav), exp.target))
         ff.append(faithfulness(clf(chunk), clf(exp.residual_wav), exp.target))
-    assert float(torch.cat(fid).mean()) >= 0.9
+    n_kept = int(torch.cat(fid).sum())  # counted, not a float32 mean: 90 of 100 is Fid-In 0.9
+    assert n_kept >= 90, n_kept
     assert float(torch.cat(ff).mean()) >= 0.5
