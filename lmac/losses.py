@@ -29,18 +29,28 @@ class LMACLoss(nn.Module):
         p_out -> 0, without a term that goes to minus infinity).
         ``l1``       = mean |sparsity|: explanations as small as possible.
         ``tv``       = total variation of the sparsity map.
-        ``loss``     = w_in * loss_in + w_out * loss_out + w_l1 * l1 + w_tv * tv.
+        ``consistency`` = mean squared error of explanation + residual against the input
+        (only when ``wav`` and ``rebuilt_wav`` are given; a head whose two parts are decoded
+        separately, like LMAC-TD's, need not add up to the input otherwise).
+        ``loss``     = w_in * loss_in + w_out * loss_out + w_l1 * l1 + w_tv * tv
+        (+ w_consistency * consistency).
 
-    Paper defaults (L-MAC): w_in 4, w_out 0.2, w_l1 0.4, w_tv 0.
+    Paper defaults (L-MAC): w_in 4, w_out 0.2, w_l1 0.4, w_tv 0; consistency off (0).
     """
 
-    def __init__(self, w_in: float = 4.0, w_out: float = 0.2, w_l1: float = 0.4, w_tv: float = 0.0):
+    def __init__(self, w_in: float = 4.0, w_out: float = 0.2, w_l1: float = 0.4, w_tv: float = 0.0,
+                 w_consistency: float = 0.0):
         super().__init__()
         self.weights = {"loss_in": w_in, "loss_out": w_out, "l1": w_l1, "tv": w_tv}
+        self.w_consistency = float(w_consistency)
 
     def forward(self, logits_in: torch.Tensor, logits_out: torch.Tensor, target: torch.Tensor,
-                sparsity: torch.Tensor) -> dict[str, torch.Tensor]:
-        """``logits_in/out (B, C)``, ``target (B,)``, ``sparsity (B, F, N)`` -> named scalar terms."""
+                sparsity: torch.Tensor, wav: torch.Tensor | None = None,
+                rebuilt_wav: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
+        """``logits_in/out (B, C)``, ``target (B,)``, ``sparsity (B, F, N)``, optionally the input
+        ``wav (B, T)`` and ``rebuilt_wav`` = explanation + residual ``(B, T)`` -> named scalar terms."""
+        if self.w_consistency and (wav is None or rebuilt_wav is None):
+            raise ValueError("w_consistency > 0 needs wav and rebuilt_wav")
         p_out = logits_out.softmax(dim=-1).gather(1, target[:, None]).squeeze(1)
         terms = {
             "loss_in": F.cross_entropy(logits_in, target),
@@ -49,4 +59,7 @@ class LMACLoss(nn.Module):
             "tv": total_variation(sparsity).mean(),
         }
         terms["loss"] = sum(self.weights[k] * terms[k] for k in self.weights)
+        if wav is not None and rebuilt_wav is not None:
+            terms["consistency"] = (rebuilt_wav - wav).pow(2).mean()
+            terms["loss"] = terms["loss"] + self.w_consistency * terms["consistency"]
         return terms

@@ -1,6 +1,7 @@
 """Trained explanation heads."""
 
 from lmac.heads.base import HeadOutput, MaskHead
+from lmac.heads.sepformer import SepFormerMaskHead, save_codec
 from lmac.heads.spectrogram import SpectrogramMaskHead
 
-__all__ = ["HeadOutput", "MaskHead", "SpectrogramMaskHead"]
+__all__ = ["HeadOutput", "MaskHead", "SepFormerMaskHead", "SpectrogramMaskHead", "save_codec"]

@@ -77,7 +77,8 @@ class ExplainerModule(_StagedModule):
         target = self._targets(logits, batch["label"], stage == "train")
         out = self.head(wav, features, target)
         logits_in, logits_out = self.classifier(out.explanation_wav), self.classifier(out.residual_wav)
-        terms = self.loss(logits_in, logits_out, target, out.sparsity)
+        terms = self.loss(logits_in, logits_out, target, out.sparsity, wav=wav,
+                          rebuilt_wav=out.explanation_wav + out.residual_wav)
         log = {f"{stage}/{k}": v for k, v in terms.items()}
         if stage != "train":
             log[f"{stage}/fid_in"] = fidelity_in(logits_in, target).mean()
