@@ -1,0 +1,52 @@
+"""Score one :class:`~lmac.explanation.Explanation` with the whole suite: per-example values."""
+
+from __future__ import annotations
+
+import torch
+
+from lmac.explanation import Explanation
+from lmac.metrics import (area_under_curve, average_drop, average_drop_speechbrain, average_gain, average_increase,
+                          complexity, confound_detected, deletion_curve, faithfulness, fidelity_in, insertion_curve,
+                          select_stem, si_sdr, sparseness, stem_energy_share)
+
+__all__ = ["score_explanation"]
+
+
+@torch.no_grad()
+def score_explanation(classifier, exp: Explanation, stems: dict[str, torch.Tensor] | None = None,
+                      curve_steps: int = 10, confound: str | None = None) -> dict[str, torch.Tensor]:
+    """Every metric that applies, each ``(B,)`` on the CPU.
+
+    The classifier is run on the audio the user hears (original, explanation, residual).
+    Localisation (``evidence_share``: :func:`~lmac.metrics.stem_energy_share` of the target
+    class's stem; ``si_sdr`` of the explanation against that stem) is added when ``stems`` holds
+    a stem named after every explained class; ``confound`` (share of clips whose explanation is
+    dominated by that stem) when it names a stem.
+
+    Args:
+        classifier: ``wav (B, T) -> logits (B, C)`` with ``class_names``.
+        exp: the explanation of ``exp.wav`` for ``exp.target``.
+        stems: name -> ``(B, T)`` ground-truth sources of ``exp.wav``, or ``None``.
+        curve_steps: increments of the deletion / insertion curves.
+        confound: name of a confounding stem, or ``None``.
+    """
+    t = exp.target
+    logits, logits_in, logits_out = (classifier(w) for w in (exp.wav, exp.explanation_wav, exp.residual_wav))
+    scores = {
+        "ai": average_increase(logits, logits_in, t), "ad": average_drop(logits, logits_in, t),
+        "ad_sb": average_drop_speechbrain(logits, logits_in, t), "ag": average_gain(logits, logits_in, t),
+        "ff": faithfulness(logits, logits_out, t), "fid_in": fidelity_in(logits_in, t),
+        "sps": sparseness(exp.saliency), "comp": complexity(exp.saliency),
+        "del_auc": area_under_curve(deletion_curve(classifier, exp.wav, exp.saliency, t, curve_steps)),
+        "ins_auc": area_under_curve(insertion_curve(classifier, exp.wav, exp.saliency, t, curve_steps)),
+    }
+    if stems:
+        stems = {k: v.to(exp.wav.device) for k, v in stems.items()}
+        names = [classifier.class_names[int(i)] for i in t]
+        if set(names) <= set(stems):
+            shares = stem_energy_share(exp.explanation_wav, stems)
+            scores["evidence_share"] = torch.stack([shares[n][b] for b, n in enumerate(names)])
+            scores["si_sdr"] = si_sdr(exp.explanation_wav, select_stem(stems, names))
+        if confound is not None and confound in stems:
+            scores["confound"] = confound_detected(exp.explanation_wav, stems, confound)
+    return {k: v.detach().float().cpu() for k, v in scores.items()}
