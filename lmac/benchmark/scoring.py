@@ -20,8 +20,9 @@ def score_explanation(classifier, exp: Explanation, stems: dict[str, torch.Tenso
     The classifier is run on the audio the user hears (original, explanation, residual).
     Localisation (``evidence_share``: :func:`~lmac.metrics.stem_energy_share` of the target
     class's stem; ``si_sdr`` of the explanation against that stem) is added when ``stems`` holds
-    a stem named after every explained class; ``confound`` (share of clips whose explanation is
-    dominated by that stem) when it names a stem.
+    a stem named after every explained class; it is NaN (left out of the means) for clips where
+    that stem is silent, i.e. the classifier predicts an instrument that does not play.
+    ``confound`` (1 where the explanation is dominated by that stem) is added when it names a stem.
 
     Args:
         classifier: ``wav (B, T) -> logits (B, C)`` with ``class_names``.
@@ -45,8 +46,11 @@ def score_explanation(classifier, exp: Explanation, stems: dict[str, torch.Tenso
         names = [classifier.class_names[int(i)] for i in t]
         if set(names) <= set(stems):
             shares = stem_energy_share(exp.explanation_wav, stems)
-            scores["evidence_share"] = torch.stack([shares[n][b] for b, n in enumerate(names)])
-            scores["si_sdr"] = si_sdr(exp.explanation_wav, select_stem(stems, names))
+            evidence = select_stem(stems, names)
+            sounds = evidence.pow(2).sum(-1) > 1e-6 * exp.wav.pow(2).sum(-1).clamp_min(1e-12)
+            nan = torch.full_like(sounds, float("nan"), dtype=exp.wav.dtype)
+            scores["evidence_share"] = torch.where(sounds, torch.stack([shares[n][b] for b, n in enumerate(names)]), nan)
+            scores["si_sdr"] = torch.where(sounds, si_sdr(exp.explanation_wav, evidence), nan)
         if confound is not None and confound in stems:
             scores["confound"] = confound_detected(exp.explanation_wav, stems, confound)
     return {k: v.detach().float().cpu() for k, v in scores.items()}

@@ -86,7 +86,8 @@ def test_method_options_build_an_explainer(option, exported):
     assert explainer.classifier is clf and callable(explainer.explain)
 
 
-def test_demo_benchmark_composes():
-    cfg = _compose(["experiment=demo_benchmark"])
+@pytest.mark.parametrize("experiment", sorted(p.stem for p in (CONFIG_DIR / "experiment").glob("*_benchmark.yaml")))
+def test_benchmark_experiments_compose(experiment):
+    cfg = _compose([f"experiment={experiment}"])
     assert list(cfg.settings) == ["in_domain", "other_class", "white_noise", "unrelated_source"]
     assert "lmac" in cfg.methods and cfg.runner._target_ == "lmac.benchmark.Benchmark"

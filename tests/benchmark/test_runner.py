@@ -76,6 +76,11 @@ def test_score_explanation_adds_localisation_and_confound_from_stems():
     assert scores["si_sdr"].item() > 60  # the explanation is the evidence stem itself
     assert scores["evidence_share"].item() > 0.5 and scores["confound"].item() == 0
     assert set(score_explanation(clf, exp, None, curve_steps=2)).isdisjoint({"evidence_share", "si_sdr"})
+    # Explaining a class whose instrument does not play: localisation is undefined (NaN), not -inf dB.
+    silent = next(c for c, name in enumerate(clf.class_names) if stems[name].abs().sum() == 0)
+    exp.target = torch.tensor([silent])
+    scores = score_explanation(clf, exp, stems, curve_steps=2)
+    assert torch.isnan(scores["si_sdr"]).all() and torch.isnan(scores["evidence_share"]).all()
 
 
 def test_lmac_runs_and_bad_arguments_are_refused():

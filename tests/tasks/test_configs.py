@@ -14,7 +14,7 @@ def _options(group: str) -> list[str]:
     return sorted(p.stem for p in (CONFIG_DIR / group).glob("*.yaml") if p.stem != "default")
 
 
-@pytest.mark.parametrize("experiment", _options("experiment"))
+@pytest.mark.parametrize("experiment", [e for e in _options("experiment") if not e.endswith("_benchmark")])
 def test_experiments_build_their_module(tmp_path, experiment):
     cfg = compose([f"experiment={experiment}"], tmp_path)
     datamodule = instantiate(cfg.data)
