@@ -83,6 +83,27 @@ def test_score_explanation_adds_localisation_and_confound_from_stems():
     assert torch.isnan(scores["si_sdr"]).all() and torch.isnan(scores["evidence_share"]).all()
 
 
+class DrumsOracle(Identity):
+    """Explains with the bound drums stem: the explanation a confounded classifier would deserve."""
+
+    def bind_stems(self, stems):
+        self.stems = stems
+
+    def explain(self, wav, target=None):
+        exp = super().explain(wav, target)
+        exp.explanation_wav = self.stems["drums"].clone()
+        exp.residual_wav = exp.wav - exp.explanation_wav
+        return exp
+
+
+def test_confound_rate_on_test_bad_uses_the_bound_stems():
+    clf = tiny_classifier(["guitar", "piano"])
+    data = SyntheticMixtures("confound", "test_bad", n_items=2, seed=0, seconds=0.5)  # guitar (no drums), piano
+    records = Benchmark(curve_steps=2, sanity_clips=0, confound="drums", progress=False).run(
+        clf, {"oracle": DrumsOracle(clf)}, {"test_bad": Clean(data)})
+    assert records[0]["confound"] == 0.5 and "rand_corr" not in records[0]
+
+
 def test_lmac_runs_and_bad_arguments_are_refused():
     clf = tiny_classifier()
     records = Benchmark(n_clips=2, curve_steps=2, sanity_clips=1, progress=False).run(
