@@ -20,7 +20,7 @@ import torch
 from lmac.metrics.faithfulness import target_prob
 from lmac.spectral import STFT
 
-__all__ = ["deletion_curve", "insertion_curve", "area_under_curve"]
+__all__ = ["deletion_curve", "insertion_curve", "deletion_insertion_curves", "area_under_curve"]
 
 Classifier = Callable[[torch.Tensor], torch.Tensor]
 
@@ -40,19 +40,25 @@ def _keep_masks(saliency: torch.Tensor, steps: int, deletion: bool) -> torch.Ten
 
 
 @torch.no_grad()
-def _curve(classifier: Classifier, wav: torch.Tensor, saliency: torch.Tensor, target: torch.Tensor,
-           steps: int, stft: STFT | None, deletion: bool) -> torch.Tensor:
+def deletion_insertion_curves(classifier: Classifier, wav: torch.Tensor, saliency: torch.Tensor,
+                              target: torch.Tensor, steps: int = 10,
+                              stft: STFT | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """Both curves from one batched classifier call: ``(deletion, insertion)``, each ``(B, steps + 1)``.
+
+    Same arguments as :func:`deletion_curve`.
+    """
     if steps < 1:
         raise ValueError(f"steps must be at least 1, got {steps}")
     stft = stft or STFT().to(wav.device)
     mag, phase = stft(wav)
     if saliency.shape != mag.shape:
         raise ValueError(f"saliency {tuple(saliency.shape)} is not on the STFT grid of the input {tuple(mag.shape)}")
-    keep = _keep_masks(saliency.to(mag.device), steps, deletion)
-    masked = (keep * mag[None]).flatten(0, 1)
-    audio = stft.inverse(masked, phase.repeat(steps + 1, 1, 1), wav.shape[-1])
-    logits = classifier(audio)
-    return target_prob(logits, target.repeat(steps + 1)).reshape(steps + 1, -1).T
+    saliency = saliency.to(mag.device)
+    keep = torch.cat([_keep_masks(saliency, steps, deletion=True), _keep_masks(saliency, steps, deletion=False)])
+    n = keep.shape[0]  # 2 (steps + 1)
+    audio = stft.inverse((keep * mag[None]).flatten(0, 1), phase.repeat(n, 1, 1), wav.shape[-1])
+    probs = target_prob(classifier(audio), target.repeat(n)).reshape(n, -1).T  # (B, 2 (steps + 1))
+    return probs[:, : steps + 1], probs[:, steps + 1:]
 
 
 def deletion_curve(classifier: Classifier, wav: torch.Tensor, saliency: torch.Tensor, target: torch.Tensor,
@@ -71,7 +77,7 @@ def deletion_curve(classifier: Classifier, wav: torch.Tensor, saliency: torch.Te
         ``(B, steps + 1)``; point k has the top ``k / steps`` of the bins removed (point 0 is the
         input rebuilt through the STFT, the last point is silence).
     """
-    return _curve(classifier, wav, saliency, target, steps, stft, deletion=True)
+    return deletion_insertion_curves(classifier, wav, saliency, target, steps, stft)[0]
 
 
 def insertion_curve(classifier: Classifier, wav: torch.Tensor, saliency: torch.Tensor, target: torch.Tensor,
@@ -81,7 +87,7 @@ def insertion_curve(classifier: Classifier, wav: torch.Tensor, saliency: torch.T
     Same arguments as :func:`deletion_curve`. Returns ``(B, steps + 1)``; point k keeps only the
     top ``k / steps`` of the bins (point 0 is silence, the last point is the whole input).
     """
-    return _curve(classifier, wav, saliency, target, steps, stft, deletion=False)
+    return deletion_insertion_curves(classifier, wav, saliency, target, steps, stft)[1]
 
 
 def area_under_curve(curve: torch.Tensor) -> torch.Tensor:

@@ -3,7 +3,7 @@ import math
 import pytest
 import torch
 
-from lmac.metrics import area_under_curve, deletion_curve, insertion_curve, target_prob
+from lmac.metrics import area_under_curve, deletion_curve, deletion_insertion_curves, insertion_curve, target_prob
 from lmac.metrics.curves import _keep_masks
 from lmac.spectral import STFT
 
@@ -73,3 +73,12 @@ def test_saliency_on_the_evidence_beats_the_opposite():
 def test_saliency_off_the_grid_is_rejected():
     with pytest.raises(ValueError, match="STFT grid"):
         deletion_curve(BandEnergy(), _tones(), torch.rand(1, 10, 10), torch.tensor([1]))
+
+
+def test_batched_pair_equals_the_single_curves():
+    clf, wav, target = BandEnergy(), _tones().repeat(2, 1), torch.tensor([1, 0])
+    saliency = torch.rand(2, 257, wav.shape[1] // 128 + 1, generator=torch.Generator().manual_seed(0))
+    deletion, insertion = deletion_insertion_curves(clf, wav, saliency, target, steps=3)
+    assert torch.allclose(deletion, deletion_curve(clf, wav, saliency, target, steps=3))
+    assert torch.allclose(insertion, insertion_curve(clf, wav, saliency, target, steps=3))
+    assert torch.allclose(deletion[1] + deletion[0], torch.ones(4), atol=1e-6)  # two classes, two targets

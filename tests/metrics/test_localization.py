@@ -12,7 +12,8 @@ S2 = torch.tensor([[0.0, 1, 0, 0]])
 def test_stem_energy_share_hand_computed():
     stems = {"a": S1, "b": S2}
     shares = stem_energy_share(torch.tensor([[2.0, 1, 0, 0]]), stems)  # dots 2, 1
-    assert math.isclose(shares["a"].item(), 2 / 3, rel_tol=1e-6) and math.isclose(shares["b"].item(), 1 / 3, rel_tol=1e-6)
+    assert math.isclose(shares["a"].item(), 2 / 3, rel_tol=1e-6)
+    assert math.isclose(shares["b"].item(), 1 / 3, rel_tol=1e-6)
     shares = stem_energy_share(torch.tensor([[-1.0, 1, 0, 0]]), stems)  # anti-correlated stem gets nothing
     assert shares["a"].item() == 0 and shares["b"].item() == 1
     shares = stem_energy_share(torch.zeros(1, 4), stems)  # silent explanation: all zero, no NaN
