@@ -9,13 +9,14 @@ with a one-line message naming the file.
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import soundfile as sf
 import torch
 import torchaudio.functional as AF
+
+from lmac.atomic import atomic_path
 
 __all__ = ["AudioError", "load_audio", "save_audio", "validate_wav", "fix_length", "peak_normalize"]
 
@@ -77,14 +78,8 @@ def save_audio(path: str | os.PathLike, wav: torch.Tensor, sample_rate: int) -> 
     """
     path = Path(path)
     data = wav.detach().cpu().float().reshape(-1).numpy()
-    fd, tmp = tempfile.mkstemp(suffix=".wav", dir=path.parent, prefix=f".{path.stem}.")
-    os.close(fd)
-    try:
-        sf.write(tmp, data, int(sample_rate), subtype="FLOAT")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_path(path) as tmp:
+        sf.write(tmp, data, int(sample_rate), subtype="FLOAT", format="WAV")
 
 
 def fix_length(wav: torch.Tensor, length: int) -> torch.Tensor:

@@ -16,12 +16,13 @@ import hashlib
 import importlib
 import os
 import platform
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import torch
 from torch import nn
+
+from lmac.atomic import atomic_path
 
 __all__ = ["CheckpointError", "versions", "fingerprint", "component_record", "build_component",
            "save_checkpoint", "load_checkpoint"]
@@ -88,14 +89,8 @@ def save_checkpoint(payload: dict, path: str | os.PathLike) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     payload = {**payload, "versions": versions()}
-    fd, tmp = tempfile.mkstemp(suffix=".pt", dir=path.parent, prefix=f".{path.stem}.")
-    os.close(fd)
-    try:
+    with atomic_path(path) as tmp:
         torch.save(payload, tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     return path
 
 

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import tempfile
-from pathlib import Path
 
 import matplotlib
 
@@ -12,6 +10,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import torch  # noqa: E402
 
+from lmac.atomic import atomic_path  # noqa: E402
 from lmac.spectral import STFT  # noqa: E402
 
 __all__ = ["save_explanation_png"]
@@ -47,14 +46,8 @@ def save_explanation_png(path: str | os.PathLike, wav: torch.Tensor, explanation
     axes[-1].set_xlabel("seconds")
     if title:
         fig.suptitle(title, fontsize=10)
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(suffix=".png", dir=path.parent, prefix=f".{path.stem}.")
-    os.close(fd)
     try:
-        fig.savefig(tmp, dpi=100)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        with atomic_path(path) as tmp:
+            fig.savefig(tmp, dpi=100, format="png")
     finally:
         plt.close(fig)

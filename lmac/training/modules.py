@@ -20,7 +20,23 @@ __all__ = ["ExplainerModule", "ClassifierModule"]
 OptimizerFactory = Callable[..., torch.optim.Optimizer]
 
 
-class ExplainerModule(L.LightningModule):
+class _StagedModule(L.LightningModule):
+    """Routes train / val / test batches to one ``_step(batch, stage)``."""
+
+    def _step(self, batch: dict, stage: str) -> torch.Tensor:
+        raise NotImplementedError
+
+    def training_step(self, batch: dict, batch_idx: int) -> torch.Tensor:
+        return self._step(batch, "train")
+
+    def validation_step(self, batch: dict, batch_idx: int) -> None:
+        self._step(batch, "val")
+
+    def test_step(self, batch: dict, batch_idx: int) -> None:
+        self._step(batch, "test")
+
+
+class ExplainerModule(_StagedModule):
     """Trains a head with the masked-in / masked-out loss; the classifier stays frozen.
 
     Explanation and residual are scored through audio (iSTFT or the time-domain decoder),
@@ -71,15 +87,6 @@ class ExplainerModule(L.LightningModule):
                       batch_size=wav.shape[0], sync_dist=stage != "train")
         return terms["loss"]
 
-    def training_step(self, batch: dict, batch_idx: int) -> torch.Tensor:
-        return self._step(batch, "train")
-
-    def validation_step(self, batch: dict, batch_idx: int) -> None:
-        self._step(batch, "val")
-
-    def test_step(self, batch: dict, batch_idx: int) -> None:
-        self._step(batch, "test")
-
     def configure_optimizers(self) -> torch.optim.Optimizer:
         return self.optimizer_factory(self.head.parameters())
 
@@ -90,7 +97,7 @@ class ExplainerModule(L.LightningModule):
         self.explainer().export(path, **metadata)
 
 
-class ClassifierModule(L.LightningModule):
+class ClassifierModule(_StagedModule):
     """Trains a classifier with cross-entropy on its labels (used for the demo classifier).
 
     Args:
@@ -115,15 +122,6 @@ class ClassifierModule(L.LightningModule):
         self.log_dict({f"{stage}/loss": loss, f"{stage}/acc": acc}, prog_bar=True, on_epoch=True,
                       on_step=False, batch_size=wav.shape[0], sync_dist=stage != "train")
         return loss
-
-    def training_step(self, batch: dict, batch_idx: int) -> torch.Tensor:
-        return self._step(batch, "train")
-
-    def validation_step(self, batch: dict, batch_idx: int) -> None:
-        self._step(batch, "val")
-
-    def test_step(self, batch: dict, batch_idx: int) -> None:
-        self._step(batch, "test")
 
     def configure_optimizers(self) -> torch.optim.Optimizer:
         return self.optimizer_factory(self.classifier.parameters())

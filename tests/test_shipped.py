@@ -1,0 +1,52 @@
+"""Acceptance of the shipped demo checkpoints on freshly generated clips (seeds no other test uses)."""
+
+from pathlib import Path
+
+import pytest
+import torch
+
+from lmac.classifiers import load_classifier
+from lmac.data import SyntheticMixtures
+from lmac.explainers import LMAC
+from lmac.metrics import faithfulness, fidelity_in
+
+CHECKPOINTS = Path(__file__).resolve().parents[1] / "checkpoints"
+ACCEPTANCE_SEED = 20261121  # used only here
+
+
+def _clips(n=100):
+    data = SyntheticMixtures("instruments", "demo", n, seed=ACCEPTANCE_SEED)
+    items = [data[i] for i in range(n)]
+    return torch.stack([it["wav"] for it in items]), torch.tensor([it["label"] for it in items])
+
+
+def test_shipped_classifier_accuracy():
+    clf = load_classifier(CHECKPOINTS / "demo_classifier.pt")
+    wav, labels = _clips()
+    with torch.no_grad():
+        acc = (clf(wav).argmax(-1) == labels).float().mean().item()
+    assert acc >= 0.95
+
+
+def test_shipped_lmac_is_faithful():
+    explainer = LMAC.from_pretrained(CHECKPOINTS / "demo_lmac.pt")
+    wav, _ = _clips()
+    fid, ff = [], []
+    with torch.no_grad():
+        for chunk in wav.split(25):
+            exp = explainer.explain(chunk)
+            clf = explainer.classifier
+            logits, logits_in, logits_out = clf(chunk), clf(exp.explanation_wav), clf(exp.residual_wav)
+            fid.append(fidelity_in(logits_in, exp.target))
+            ff.append(faithfulness(logits, logits_out, exp.target))
+    fid_in, drop = torch.cat(fid).mean().item(), torch.cat(ff).mean().item()
+    assert fid_in >= 0.9, fid_in
+    assert drop >= 0.5, drop
+
+
+@pytest.mark.parametrize("command", ["demo"])
+def test_readme_demo_command_runs_on_shipped_checkpoint(tmp_path, command):
+    from helpers import run_cli
+    run = run_cli(command, "--out", str(tmp_path), "--n", "2")
+    assert run.returncode == 0, run.stderr
+    assert (tmp_path / "demo_0.explanation.wav").is_file()
