@@ -9,6 +9,7 @@ with a one-line message naming the file.
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +19,8 @@ import torchaudio.functional as AF
 
 from lmac.atomic import atomic_path
 
-__all__ = ["AudioError", "load_audio", "save_audio", "validate_wav", "fix_length", "peak_normalize"]
+__all__ = ["AudioError", "AudioInfo", "audio_info", "load_audio", "save_audio", "validate_wav", "fix_length",
+           "peak_normalize"]
 
 
 class AudioError(ValueError):
@@ -46,22 +48,69 @@ def validate_wav(wav: torch.Tensor, name: str = "audio") -> torch.Tensor:
     return wav.float()
 
 
-def load_audio(path: str | os.PathLike, sample_rate: int) -> torch.Tensor:
+@dataclass(frozen=True)
+class AudioInfo:
+    """What the header of an audio file says: length in frames, rate, channels."""
+
+    frames: int
+    sample_rate: int
+    channels: int
+
+    @property
+    def seconds(self) -> float:
+        return self.frames / self.sample_rate
+
+
+def _check_path(path: Path) -> None:
+    if not path.exists():
+        raise AudioError(f"{path}: no such file")
+    if path.is_dir():
+        raise AudioError(f"{path}: is a directory, expected an audio file")
+
+
+def audio_info(path: str | os.PathLike) -> AudioInfo:
+    """Read an audio file's header only (cheap check of a large folder before training).
+
+    Raises:
+        AudioError: missing, unreadable, or holding no samples.
+    """
+    path = Path(path)
+    _check_path(path)
+    try:
+        info = sf.info(str(path))
+    except Exception as err:  # soundfile raises several types (LibsndfileError, RuntimeError, ...)
+        raise AudioError(f"{path}: cannot be read as audio ({str(err).strip() or type(err).__name__})") from None
+    if info.frames <= 0:
+        raise AudioError(f"{path}: contains no samples")
+    return AudioInfo(int(info.frames), int(info.samplerate), int(info.channels))
+
+
+def load_audio(path: str | os.PathLike, sample_rate: int, offset: float = 0.0,
+               duration: float | None = None) -> torch.Tensor:
     """Read any file soundfile understands (WAV, FLAC, OGG, ...) as mono at ``sample_rate``.
 
     Multichannel audio is averaged to mono; other rates are resampled with
     ``torchaudio.functional.resample``.
 
+    Args:
+        path: the file.
+        sample_rate: rate of the returned waveform.
+        offset: start of the segment to read, in seconds.
+        duration: length of the segment in seconds (``None``: to the end of the file).
+
     Returns:
         ``(T,)`` float32 tensor.
     """
     path = Path(path)
-    if not path.exists():
-        raise AudioError(f"{path}: no such file")
-    if path.is_dir():
-        raise AudioError(f"{path}: is a directory, expected an audio file")
+    _check_path(path)
     try:
-        data, sr = sf.read(str(path), dtype="float32", always_2d=True)
+        with sf.SoundFile(str(path)) as f:
+            sr = f.samplerate
+            start = int(round(offset * sr))
+            if start:
+                f.seek(min(start, f.frames))
+            frames = -1 if duration is None else int(round(duration * sr))
+            data = f.read(frames, dtype="float32", always_2d=True)
     except Exception as err:  # soundfile raises several types (LibsndfileError, RuntimeError, ...)
         raise AudioError(f"{path}: cannot be read as audio ({str(err).strip() or type(err).__name__})") from None
     wav = torch.from_numpy(np.ascontiguousarray(data.T)).mean(dim=0)  # (T,)

@@ -51,11 +51,21 @@ def fingerprint(module: nn.Module) -> str:
 
 
 def component_record(module: nn.Module) -> dict[str, Any]:
-    """Plain description of a component: class path, init kwargs, weights and fingerprint."""
+    """Plain description of a component: class path, init kwargs, weights and fingerprint.
+
+    A module whose ``config()`` raises ``NotImplementedError`` (e.g. a ``TappedClassifier``
+    around a user's own network) is stored by fingerprint only (``"config": None``); loading
+    then needs the object itself, which the fingerprint check ties to these weights.
+    """
     cls = type(module)
-    return {"target": f"{cls.__module__}.{cls.__qualname__}", "config": module.config(),
-            "state_dict": {k: v.detach().cpu() for k, v in module.state_dict().items()},
-            "fingerprint": fingerprint(module)}
+    record = {"target": f"{cls.__module__}.{cls.__qualname__}", "config": None, "state_dict": {},
+              "fingerprint": fingerprint(module)}
+    try:
+        record["config"] = module.config()
+    except NotImplementedError:
+        return record
+    record["state_dict"] = {k: v.detach().cpu() for k, v in module.state_dict().items()}
+    return record
 
 
 def build_component(record: dict, base: type, allow_external: bool = False, load_weights: bool = True) -> nn.Module:
@@ -68,6 +78,9 @@ def build_component(record: dict, base: type, allow_external: bool = False, load
         load_weights: load the stored state dict.
     """
     target = record["target"]
+    if record.get("config") is None:
+        raise CheckpointError(f"the stored {target} could not be described (only its weight fingerprint is "
+                              "stored); pass the model object itself (e.g. classifier=...)")
     module_name, _, cls_name = target.rpartition(".")
     if not (module_name == "lmac" or module_name.startswith("lmac.")) and not allow_external:
         raise CheckpointError(f"checkpoint names class {target!r} outside lmac; pass allow_external=True "

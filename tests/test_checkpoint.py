@@ -49,3 +49,22 @@ def test_unreadable_or_wrong_format(tmp_path, content):
         load_checkpoint(path, ("lmac-classifier/1",))
     with pytest.raises(CheckpointError, match="no such"):
         load_checkpoint(tmp_path / "missing.pt", ("lmac-classifier/1",))
+
+
+def test_explainer_on_an_undescribable_classifier_exports_by_fingerprint(tmp_path):
+    from conftest import tiny_head
+    from lmac.classifiers import TappedClassifier
+    from lmac.explainers import LMAC
+
+    net = torch.nn.Sequential(torch.nn.Conv1d(1, 4, 9, stride=4), torch.nn.ReLU(), torch.nn.AdaptiveAvgPool1d(1),
+                              torch.nn.Flatten(), torch.nn.Linear(4, 2))
+    clf = TappedClassifier(net, ["1"], 16000, ["a", "b"], 0.25, preprocess=lambda w: w.unsqueeze(1)).freeze()
+    LMAC(clf, tiny_head(clf)).export(tmp_path / "e.pt")
+    with pytest.raises(CheckpointError, match="pass the model object"):
+        LMAC.from_pretrained(tmp_path / "e.pt")
+    loaded = LMAC.from_pretrained(tmp_path / "e.pt", classifier=clf)
+    assert loaded.explain(torch.randn(1, 4000)).explanation_wav.shape == (1, 4000)
+    with torch.no_grad():
+        net[-1].bias.add_(1)
+    with pytest.raises(CheckpointError, match="another classifier"):
+        LMAC.from_pretrained(tmp_path / "e.pt", classifier=clf)

@@ -1,4 +1,4 @@
-"""Classifiers: the contract, the demo CNN, the generic adapter and checkpoint loading."""
+"""Classifiers: the contract, the demo CNN, SpeechBrain CNN14, the generic adapter and checkpoint loading."""
 
 from __future__ import annotations
 
@@ -9,7 +9,18 @@ from lmac.classifiers.base import AudioClassifier
 from lmac.classifiers.demo import MelCNN
 from lmac.classifiers.tapped import TappedClassifier
 
-__all__ = ["AudioClassifier", "MelCNN", "TappedClassifier", "load_classifier", "save_classifier"]
+__all__ = ["AudioClassifier", "Cnn14Classifier", "MelCNN", "TappedClassifier", "load_classifier", "load_cnn14",
+           "save_classifier"]
+
+_LAZY = {"Cnn14Classifier", "load_cnn14"}  # importing SpeechBrain takes seconds: only when used
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        from lmac.classifiers import cnn14
+        return getattr(cnn14, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 CLASSIFIER_FORMAT = "lmac-classifier/1"
 EXPLAINER_FORMAT = "lmac-explainer/1"

@@ -1,7 +1,15 @@
 """Explanation methods behind one verb: ``explain(wav, target=None) -> Explanation``."""
 
 from lmac.explainers.base import Explainer
+from lmac.explainers.factorizations import (Factorization, NMFFactorization, OracleStems, SeparatorFactorization,
+                                            TimeFrequencyGrid, TimeSegments)
+from lmac.explainers.gradients import GradCAM, IntegratedGradients, Saliency, SmoothGrad
+from lmac.explainers.lime import SourceLIME
 from lmac.explainers.lmac import LMAC
+from lmac.explainers.separators import SpeechBrainSeparator
 from lmac.explainers.windowing import classify_clip, explain_clip
 
-__all__ = ["Explainer", "LMAC", "classify_clip", "explain_clip"]
+__all__ = ["Explainer", "LMAC", "classify_clip", "explain_clip",
+           "SourceLIME", "Factorization", "OracleStems", "SeparatorFactorization", "SpeechBrainSeparator",
+           "NMFFactorization", "TimeSegments", "TimeFrequencyGrid",
+           "Saliency", "IntegratedGradients", "SmoothGrad", "GradCAM"]
