@@ -11,9 +11,10 @@ from lmac.checkpoint import CheckpointError
 
 DEFAULT_CHECKPOINT = Path(__file__).resolve().parents[1] / "checkpoints" / "demo_lmac.pt"
 
-HELP = """usage: lmac {train,explain,demo} ...
+HELP = """usage: lmac {train,benchmark,explain,demo} ...
 
   lmac train [HYDRA_OVERRIDES...]      train a head or classifier, e.g. experiment=demo_lmac
+  lmac benchmark [HYDRA_OVERRIDES...]  score explainers in one table, e.g. experiment=demo_benchmark
   lmac explain IN.wav [IN2.wav ...] --out DIR [--checkpoint P] [--target NAME|INDEX]
   lmac demo --out DIR [--checkpoint P] [--n N] [--seed S]
 """
@@ -58,12 +59,12 @@ def main(argv: list[str] | None = None) -> int:
         print(HELP)
         return 0 if argv else 2
     cmd, rest = argv[0], argv[1:]
-    if cmd == "train":
+    if cmd in ("train", "benchmark"):
         import runpy
-        # Run the Hydra app as __main__ so Lightning's DDP launcher re-runs
-        # `python -m lmac.tasks.train_app OVERRIDES` in its worker processes.
+        # Run the Hydra app as __main__ (for train, so Lightning's DDP launcher re-runs
+        # `python -m lmac.tasks.train_app OVERRIDES` in its worker processes).
         sys.argv = [sys.argv[0], *rest]
-        runpy.run_module("lmac.tasks.train_app", run_name="__main__", alter_sys=True)
+        runpy.run_module(f"lmac.tasks.{cmd}_app", run_name="__main__", alter_sys=True)
         return 0
     if cmd not in ("explain", "demo"):
         print(f"lmac: error: unknown command {cmd!r}\n{HELP}", file=sys.stderr)

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import abc
+import copy
 from collections.abc import Sequence
 
 import torch
@@ -44,6 +45,21 @@ class Explainer(abc.ABC):
         this; the benchmark calls it for every method when the data has stems, and it is a
         no-op by default. Passing ``None`` clears them.
         """
+
+    def with_classifier(self, classifier: AudioClassifier) -> "Explainer":
+        """The same method explaining another classifier (e.g. a randomised copy for the
+        model-randomisation sanity check, :mod:`lmac.metrics.sanity`).
+
+        The default is a shallow copy with ``classifier`` replaced; ``self`` is left unchanged.
+        Methods that keep classifier-specific state (a trained head, wrapped attribution
+        objects) override this.
+        """
+        new = copy.copy(self)
+        if isinstance(new, torch.nn.Module):  # own child/parameter/buffer tables, so the swap stays local
+            for table in ("_modules", "_parameters", "_buffers"):
+                object.__setattr__(new, table, type(getattr(self, table))(getattr(self, table)))
+        new.classifier = classifier
+        return new
 
     def prepare(self, wav: torch.Tensor, target: Target) -> tuple[torch.Tensor, torch.Tensor]:
         """Validate inputs: ``wav`` -> ``(B, T)`` float on the classifier's device, ``target`` -> ``(B,)`` long."""

@@ -41,6 +41,11 @@ class LMAC(nn.Module, Explainer):
         return Explanation(wav, out.explanation_wav, out.residual_wav, out.saliency.clamp(0, 1), target,
                            self.name, self.sample_rate)
 
+    def with_classifier(self, classifier: AudioClassifier) -> "LMAC":
+        """The same head on another classifier, without the fingerprint check of
+        :meth:`from_pretrained` (used with randomised copies by the sanity check)."""
+        return LMAC(classifier, self.head, self.name)
+
     def export(self, path: str | os.PathLike, **metadata) -> None:
         """Write a self-describing explainer checkpoint (classifier + head + settings + versions)."""
         save_checkpoint({

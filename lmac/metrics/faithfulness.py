@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import torch
 
-__all__ = ["target_prob", "average_increase", "average_drop", "average_gain", "faithfulness", "fidelity_in"]
+__all__ = ["target_prob", "average_increase", "average_drop", "average_drop_speechbrain", "average_gain",
+           "faithfulness", "fidelity_in"]
 
 
 def target_prob(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
@@ -26,6 +27,20 @@ def average_drop(logits: torch.Tensor, logits_in: torch.Tensor, target: torch.Te
     """AD = 100 * max(0, p - p_in) / p."""
     p, p_in = target_prob(logits, target), target_prob(logits_in, target)
     return 100.0 * (p - p_in).clamp_min(0) / p.clamp_min(1e-12)
+
+
+def average_drop_speechbrain(logits: torch.Tensor, logits_in: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """AD as SpeechBrain's ``recipes/ESC50/interpret`` computes it, for comparing with published tables.
+
+    That recipe applies a softmax to values that are already probabilities, so
+    ``q = softmax(softmax(logits))`` and AD_sb = ``100 * max(0, q - q_in) / (q + 1e-5)``. The
+    second softmax squashes every probability into ``[1 / (C - 1 + e), e / (C - 1 + e)]``: a full
+    drop from p = 1 to p_in = 0 with 50 classes scores ``100 * (1 - 1/e)`` = 63.2, not 100.
+    Use :func:`average_drop` for the correct value.
+    """
+    q = logits.softmax(dim=-1).softmax(dim=-1).gather(1, target.long()[:, None]).squeeze(1)
+    q_in = logits_in.softmax(dim=-1).softmax(dim=-1).gather(1, target.long()[:, None]).squeeze(1)
+    return 100.0 * (q - q_in).clamp_min(0) / (q + 1e-5)
 
 
 def average_gain(logits: torch.Tensor, logits_in: torch.Tensor, target: torch.Tensor) -> torch.Tensor:

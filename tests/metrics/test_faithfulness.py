@@ -2,7 +2,8 @@ import math
 
 import torch
 
-from lmac.metrics import average_drop, average_gain, average_increase, faithfulness, fidelity_in, target_prob
+from lmac.metrics import (average_drop, average_drop_speechbrain, average_gain, average_increase, faithfulness,
+                          fidelity_in, target_prob)
 
 
 def _logits(p):
@@ -31,3 +32,34 @@ def test_identity_explanation_invariants():
     assert torch.all(average_drop(logits, logits, target) == 0)
     assert torch.all(average_gain(logits, logits, target) == 0)
     assert torch.all(fidelity_in(logits, target) == 1)
+
+
+def test_speechbrain_average_drop_reproduces_63_2_for_a_full_drop_with_50_classes():
+    # p = 1 on the original, all mass moved to another class on the explanation.
+    logits = torch.full((1, 50), -1e4)
+    logits[0, 0] = 1e4
+    logits_in = torch.full((1, 50), -1e4)
+    logits_in[0, 1] = 1e4
+    # softmax of the probabilities: q = e / (e + 49), q_in = 1 / (e + 49); AD = 100 (1 - 1/e)
+    # (63.21; the recipe's 1e-5 in the denominator makes it 63.20).
+    assert math.isclose(average_drop_speechbrain(logits, logits_in, T).item(), 100 * (1 - math.exp(-1)), abs_tol=0.02)
+    assert round(average_drop_speechbrain(logits, logits_in, T).item(), 1) == 63.2
+    assert math.isclose(average_drop(logits, logits_in, T).item(), 100.0, rel_tol=1e-6)
+
+
+def test_speechbrain_average_drop_hand_computed_two_classes():
+    # p = 0.8 -> q = e^.8 / (e^.8 + e^.2); p_in = 0.2 -> q_in = e^.2 / (e^.8 + e^.2).
+    q, q_in = math.exp(0.8) / (math.exp(0.8) + math.exp(0.2)), math.exp(0.2) / (math.exp(0.8) + math.exp(0.2))
+    expected = 100 * (q - q_in) / (q + 1e-5)
+    assert math.isclose(average_drop_speechbrain(_logits(0.8), _logits(0.2), T).item(), expected, rel_tol=1e-5)
+    assert average_drop_speechbrain(_logits(0.2), _logits(0.8), T).item() == 0
+
+
+def test_all_zero_residual_gives_p_minus_p_of_silence(classifier):
+    wav = torch.randn(3, classifier.clip_samples, generator=torch.Generator().manual_seed(0)) * 0.1
+    logits = classifier(wav)
+    target = logits.argmax(-1)
+    silence = classifier(torch.zeros_like(wav))
+    expected = target_prob(logits, target) - target_prob(silence, target)
+    assert torch.allclose(faithfulness(logits, classifier(torch.zeros_like(wav)), target), expected)
+    assert not torch.allclose(expected, torch.zeros(3))

@@ -1,0 +1,58 @@
+"""Score one :class:`~lmac.explanation.Explanation` with the whole suite: per-example values."""
+
+from __future__ import annotations
+
+import torch
+
+from lmac.explanation import Explanation
+from lmac.metrics import (area_under_curve, average_drop, average_drop_speechbrain, average_gain, average_increase,
+                          complexity, confound_detected, deletion_insertion_curves, faithfulness, fidelity_in,
+                          select_stem, si_sdr, sparseness, stem_energy_share)
+
+__all__ = ["score_explanation"]
+
+
+@torch.no_grad()
+def score_explanation(classifier, exp: Explanation, stems: dict[str, torch.Tensor] | None = None,
+                      curve_steps: int = 10, confound: str | None = None) -> dict[str, torch.Tensor]:
+    """Every metric that applies, each ``(B,)`` on the CPU.
+
+    The classifier is run on the audio the user hears (original, explanation, residual; one
+    batched call, which is exact for a frozen classifier in ``eval()``).
+    Localisation (``evidence_share``: :func:`~lmac.metrics.stem_energy_share` of the target
+    class's stem; ``si_sdr`` of the explanation against that stem) is added when ``stems`` holds
+    a stem named after every explained class; it is NaN (left out of the means) for clips where
+    that stem is silent, i.e. the classifier predicts an instrument that does not play.
+    ``confound`` (1 where the explanation is dominated by that stem) is added when it names a stem.
+
+    Args:
+        classifier: ``wav (B, T) -> logits (B, C)`` with ``class_names``.
+        exp: the explanation of ``exp.wav`` for ``exp.target``.
+        stems: name -> ``(B, T)`` ground-truth sources of ``exp.wav``, or ``None``.
+        curve_steps: increments of the deletion / insertion curves.
+        confound: name of a confounding stem, or ``None``.
+    """
+    t = exp.target
+    logits, logits_in, logits_out = classifier(torch.cat([exp.wav, exp.explanation_wav, exp.residual_wav])).chunk(3)
+    deletion, insertion = deletion_insertion_curves(classifier, exp.wav, exp.saliency, t, curve_steps)
+    scores = {
+        "ai": average_increase(logits, logits_in, t), "ad": average_drop(logits, logits_in, t),
+        "ad_sb": average_drop_speechbrain(logits, logits_in, t), "ag": average_gain(logits, logits_in, t),
+        "ff": faithfulness(logits, logits_out, t), "fid_in": fidelity_in(logits_in, t),
+        "sps": sparseness(exp.saliency), "comp": complexity(exp.saliency),
+        "del_auc": area_under_curve(deletion), "ins_auc": area_under_curve(insertion),
+    }
+    if stems:
+        stems = {k: v.to(exp.wav.device) for k, v in stems.items()}
+        names = [classifier.class_names[int(i)] for i in t]
+        if set(names) <= set(stems):
+            shares = stem_energy_share(exp.explanation_wav, stems)
+            evidence = select_stem(stems, names)
+            sounds = evidence.pow(2).sum(-1) > 1e-6 * exp.wav.pow(2).sum(-1).clamp_min(1e-12)
+            nan = torch.full_like(sounds, float("nan"), dtype=exp.wav.dtype)
+            share = torch.stack([shares[n][b] for b, n in enumerate(names)])
+            scores["evidence_share"] = torch.where(sounds, share, nan)
+            scores["si_sdr"] = torch.where(sounds, si_sdr(exp.explanation_wav, evidence), nan)
+        if confound is not None and confound in stems:
+            scores["confound"] = confound_detected(exp.explanation_wav, stems, confound)
+    return {k: v.detach().float().cpu() for k, v in scores.items()}

@@ -1,0 +1,62 @@
+"""``lmac benchmark``: build the classifier once, the methods, the data and its settings; run; write the table."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from hydra.utils import instantiate
+from omegaconf import DictConfig
+from torch import nn
+
+from lmac.benchmark import Benchmark, to_markdown, write_results
+from lmac.classifiers import AudioClassifier
+
+__all__ = ["benchmark", "build_methods", "build_settings"]
+
+log = logging.getLogger("lmac.benchmark")
+
+
+def _derived(node: DictConfig, **values) -> dict:
+    """Values for the keys the node leaves ``null`` (derived at wiring time, never duplicated in YAML)."""
+    return {k: v for k, v in values.items() if k in node and node[k] is None}
+
+
+def build_methods(cfg: DictConfig, classifier: AudioClassifier) -> dict:
+    """Instantiate every ``methods.<name>`` node with ``classifier=`` the benchmark's classifier."""
+    methods = {}
+    for name, node in (cfg.get("methods") or {}).items():
+        if node is None:
+            continue
+        method = instantiate(node, classifier=classifier)
+        methods[str(name)] = method.to(cfg.device) if isinstance(method, nn.Module) else method
+    return methods
+
+
+def build_settings(cfg: DictConfig, classifier: AudioClassifier) -> dict:
+    """The data (clip format derived from the classifier), wrapped by every ``settings.<name>`` node."""
+    data = instantiate(cfg.data, **_derived(cfg.data, sample_rate=classifier.sample_rate,
+                                            seconds=classifier.clip_seconds))
+    names = getattr(data, "class_names", None)
+    if names is not None and list(names) != list(classifier.class_names):
+        raise ValueError(f"data classes {names} do not match the classifier's {classifier.class_names}")
+    return {str(name): instantiate(node, dataset=data) for name, node in (cfg.get("settings") or {}).items()
+            if node is not None}
+
+
+def benchmark(cfg: DictConfig, run_dir: str | Path) -> list[dict]:
+    """Run the benchmark of ``cfg`` and write ``results.json``, ``.csv`` and ``.md`` into ``run_dir``.
+
+    Returns:
+        The records (one per method and setting).
+    """
+    classifier: AudioClassifier = instantiate(cfg.classifier).to(cfg.device)
+    methods = build_methods(cfg, classifier)
+    settings = build_settings(cfg, classifier)
+    runner: Benchmark = instantiate(cfg.runner)
+    records = runner.run(classifier, methods, settings)
+    paths = write_results(records, run_dir)
+    print(to_markdown(records))
+    print(f"wrote {', '.join(str(p) for p in paths)}")
+    log.info("wrote %s", paths)
+    return records
