@@ -48,11 +48,18 @@ def score_explanation(classifier, exp: Explanation, stems: dict[str, torch.Tenso
         if set(names) <= set(stems):
             shares = stem_energy_share(exp.explanation_wav, stems)
             evidence = select_stem(stems, names)
-            sounds = evidence.pow(2).sum(-1) > 1e-6 * exp.wav.pow(2).sum(-1).clamp_min(1e-12)
+            sounds = _sounds(evidence, exp.wav)
             nan = torch.full_like(sounds, float("nan"), dtype=exp.wav.dtype)
             share = torch.stack([shares[n][b] for b, n in enumerate(names)])
             scores["evidence_share"] = torch.where(sounds, share, nan)
             scores["si_sdr"] = torch.where(sounds, si_sdr(exp.explanation_wav, evidence), nan)
-        if confound is not None and confound in stems:
-            scores["confound"] = confound_detected(exp.explanation_wav, stems, confound)
+        if confound is not None and confound in stems:  # only clips where the confound sounds
+            present = _sounds(stems[confound], exp.wav)
+            nan = torch.full_like(present, float("nan"), dtype=exp.wav.dtype)
+            scores["confound"] = torch.where(present, confound_detected(exp.explanation_wav, stems, confound), nan)
     return {k: v.detach().float().cpu() for k, v in scores.items()}
+
+
+def _sounds(stem: torch.Tensor, wav: torch.Tensor) -> torch.Tensor:
+    """``(B,)`` bool: the ``(B, T)`` stem holds more than -60 dB of the clip's energy."""
+    return stem.pow(2).sum(-1) > 1e-6 * wav.pow(2).sum(-1).clamp_min(1e-12)

@@ -35,7 +35,8 @@ def test_lmac_benchmark_writes_the_table(tmp_path, exported):
     clf_path, lmac_path = exported
     run_dir = tmp_path / "run"
     result = run_cli("benchmark", "experiment=demo_benchmark", f"classifier.path={clf_path}",
-                     f"methods.lmac.path={lmac_path}", "runner.n_clips=2", "runner.sanity_clips=1",
+                     f"methods.lmac.path={lmac_path}", f"methods.lmac_td.path={lmac_path}", "runner.n_clips=2",
+                     "runner.sanity_clips=1",
                      "runner.curve_steps=2", f"hydra.run.dir={run_dir}", timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
     records = [r for r in json.loads((run_dir / "results.json").read_text()) if r["method"] == "lmac"]
