@@ -44,6 +44,15 @@ def test_shipped_lmac_is_faithful():
     assert drop >= 0.5, drop
 
 
+def test_shipped_lmac_mask_depends_on_the_clip():
+    """Guards against a head that learned one fixed filter for every clip (seen with the plain
+    decoder on this data): masks must differ across clips and over time."""
+    explainer = LMAC.from_pretrained(CHECKPOINTS / "demo_lmac.pt")
+    wav, _ = _clips(8)
+    saliency = explainer.explain(wav).saliency
+    assert saliency.std(dim=0).mean() > 0.05 and saliency.std(dim=2).mean() > 0.05
+
+
 @pytest.mark.parametrize("command", ["demo"])
 def test_readme_demo_command_runs_on_shipped_checkpoint(tmp_path, command):
     from helpers import run_cli

@@ -19,7 +19,7 @@ import torch
 from lmac.data.audio_datamodule import AudioDataModule
 from lmac.data.clips import Clip, ClipDataset, check_files, require_dir
 
-__all__ = ["read_esc50", "ESC50DataModule"]
+__all__ = ["read_esc50", "esc50_clips", "ESC50DataModule"]
 
 META_COLUMNS = ("filename", "fold", "target", "category")
 
@@ -91,3 +91,19 @@ class ESC50DataModule(AudioDataModule):
         clips = [c for c in self.clips if c.fold in self.folds[split]]
         return ClipDataset(clips, self.class_names, self.sample_rate, self.seconds,
                            transform=self.noise if split == "train" else None)
+
+
+def esc50_clips(root: str | os.PathLike, folds: list[int] = (5,), sample_rate: int = 16000, seconds: float = 5.0,
+                skip_bad_files: bool = False) -> ClipDataset:
+    """The ESC-50 clips of ``folds`` as one dataset (e.g. the benchmark's test clips).
+
+    Same clip format as :class:`ESC50DataModule` (resampled, mono, peak-normalised, fixed length).
+    """
+    clips, class_names = read_esc50(root)
+    available = sorted({c.fold for c in clips})
+    unknown = [f for f in folds if f not in available]
+    if unknown:
+        raise ValueError(f"folds {unknown} not in {Path(root)}/meta/esc50.csv (folds {available})")
+    chosen = [c for c in clips if c.fold in folds]
+    good = set(check_files([c.path for c in chosen], skip_bad_files))
+    return ClipDataset([c for c in chosen if c.path in good], class_names, sample_rate, seconds)

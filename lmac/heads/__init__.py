@@ -2,6 +2,6 @@
 
 from lmac.heads.base import HeadOutput, MaskHead
 from lmac.heads.sepformer import SepFormerMaskHead, save_codec
-from lmac.heads.spectrogram import SpectrogramMaskHead
+from lmac.heads.spectrogram import SpectralGainMaskHead, SpectrogramMaskHead
 
-__all__ = ["HeadOutput", "MaskHead", "SepFormerMaskHead", "SpectrogramMaskHead", "save_codec"]
+__all__ = ["HeadOutput", "MaskHead", "SepFormerMaskHead", "SpectralGainMaskHead", "SpectrogramMaskHead", "save_codec"]

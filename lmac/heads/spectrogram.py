@@ -9,7 +9,7 @@ from torch import nn
 from lmac.heads.base import HeadOutput, MaskHead
 from lmac.spectral import STFT
 
-__all__ = ["SpectrogramMaskHead", "FeatureFusion"]
+__all__ = ["SpectrogramMaskHead", "SpectralGainMaskHead", "FeatureFusion"]
 
 
 class FeatureFusion(nn.Module):
@@ -69,21 +69,51 @@ class SpectrogramMaskHead(MaskHead):
     def config(self) -> dict:
         return {k: (list(v) if isinstance(v, tuple) else v) for k, v in self._config.items()}
 
-    def decode_mask(self, features: list[torch.Tensor], target: torch.Tensor, n_frames: int) -> torch.Tensor:
-        """features + ``target (B,)`` -> mask ``(B, F, n_frames)`` in [0, 1]."""
-        x = F.gelu(self.conv_in(self.fusion(features)))  # (B, hidden, T_max)
+    def decode_hidden(self, features: list[torch.Tensor], target: torch.Tensor) -> torch.Tensor:
+        """features + ``target (B,)`` -> decoder state ``(B, hidden, T_max)``."""
+        x = F.gelu(self.conv_in(self.fusion(features)))
         scale, shift = self.film(target).unsqueeze(-1).chunk(2, dim=1)
-        x = x * (1 + scale) + shift
-        x = F.gelu(self.conv_mid(x))
-        logits = self.conv_out(x)  # (B, F, T_max)
-        logits = F.interpolate(logits, size=n_frames, mode="linear", align_corners=False)
-        return torch.sigmoid(logits)
+        return F.gelu(self.conv_mid(x * (1 + scale) + shift))
+
+    def mask_logits(self, hidden: torch.Tensor, mag: torch.Tensor) -> torch.Tensor:
+        """Decoder state + input ``mag (B, F, frames)`` -> mask logits ``(B, F, frames)``."""
+        return F.interpolate(self.conv_out(hidden), size=mag.shape[-1], mode="linear", align_corners=False)
+
+    def decode_mask(self, features: list[torch.Tensor], target: torch.Tensor, mag: torch.Tensor) -> torch.Tensor:
+        """features, ``target (B,)``, input ``mag (B, F, frames)`` -> mask ``(B, F, frames)`` in [0, 1]."""
+        return torch.sigmoid(self.mask_logits(self.decode_hidden(features, target), mag))
 
     def forward(self, wav: torch.Tensor, features: list[torch.Tensor], target: torch.Tensor) -> HeadOutput:
         """``wav (B, T)`` -> explanation / residual ``(B, T)`` and mask ``(B, F, frames)``."""
         mag, phase = self.stft(wav)  # (B, F, frames)
-        mask = self.decode_mask(features, target, mag.shape[-1])
+        mask = self.decode_mask(features, target, mag)
         length = wav.shape[-1]
         explanation = self.stft.inverse(mask * mag, phase, length)
         residual = self.stft.inverse((1 - mask) * mag, phase, length)
         return HeadOutput(explanation, residual, mask=mask, saliency=mask, sparsity=mask)
+
+
+class SpectralGainMaskHead(SpectrogramMaskHead):
+    """L-MAC head whose mask follows the input's own spectrum bin by bin.
+
+    The decoder predicts, per STFT bin and decoder step, a bias ``b`` and a gain ``a`` on the
+    input's standardised log magnitude ``z`` (zero mean, unit variance per clip):
+    ``mask = sigmoid(b + a * z)``. The plain head can only draw frequency detail from fixed
+    output weights, and on the demo data settled on one static comb filter for every clip;
+    here loud and quiet bins of each clip can be told apart from the first step. Both output
+    layers start at zero (mask 0.5 everywhere). Same arguments as :class:`SpectrogramMaskHead`.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.conv_gain = nn.Conv1d(self.conv_out.in_channels, self.conv_out.out_channels, 1)
+        for layer in (self.conv_out, self.conv_gain):
+            nn.init.zeros_(layer.weight)
+            nn.init.zeros_(layer.bias)
+
+    def mask_logits(self, hidden: torch.Tensor, mag: torch.Tensor) -> torch.Tensor:
+        """``b + a * z`` on the STFT grid: ``(B, hidden, T_max), (B, F, frames)`` -> ``(B, F, frames)``."""
+        log_mag = torch.log(mag + 1e-5)
+        z = (log_mag - log_mag.mean(dim=(1, 2), keepdim=True)) / log_mag.std(dim=(1, 2), keepdim=True).clamp_min(1e-5)
+        gain = F.interpolate(self.conv_gain(hidden), size=mag.shape[-1], mode="linear", align_corners=False)
+        return super().mask_logits(hidden, mag) + gain * z

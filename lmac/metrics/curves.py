@@ -8,7 +8,9 @@ softmax probability of the target class against the fraction of bins removed / a
 A faithful saliency gives a low deletion area and a high insertion area.
 
 Ties in the saliency are broken by bin index (a stable sort), so binary maps are ordered
-deterministically. The saliency must lie on the grid of ``stft`` for the input clip.
+deterministically. The saliency must lie on the grid of ``stft`` for the input clip; without
+``stft`` the grid is read off the saliency's shape (``n_fft = 2 (F - 1)``, hop ``n_fft / 4``,
+``/ 2`` or ``/ 8``), so heads with their own STFT (e.g. n_fft 1024 on ESC-50) are scored on theirs.
 """
 
 from __future__ import annotations
@@ -23,6 +25,16 @@ from lmac.spectral import STFT
 __all__ = ["deletion_curve", "insertion_curve", "deletion_insertion_curves", "area_under_curve"]
 
 Classifier = Callable[[torch.Tensor], torch.Tensor]
+
+
+def _grid_of(saliency: torch.Tensor, n_samples: int) -> STFT:
+    """The Hann STFT whose grid for ``n_samples`` samples has the saliency's ``(F, frames)`` shape."""
+    n_freq, n_frames = saliency.shape[-2:]
+    n_fft = 2 * (n_freq - 1)
+    for hop in (n_fft // 4, n_fft // 2, n_fft // 8):
+        if hop > 0 and n_samples // hop + 1 == n_frames:
+            return STFT(n_fft, hop)
+    return STFT()  # reported below as off-grid
 
 
 def _keep_masks(saliency: torch.Tensor, steps: int, deletion: bool) -> torch.Tensor:
@@ -49,7 +61,7 @@ def deletion_insertion_curves(classifier: Classifier, wav: torch.Tensor, salienc
     """
     if steps < 1:
         raise ValueError(f"steps must be at least 1, got {steps}")
-    stft = stft or STFT().to(wav.device)
+    stft = stft or _grid_of(saliency, wav.shape[-1]).to(wav.device)
     mag, phase = stft(wav)
     if saliency.shape != mag.shape:
         raise ValueError(f"saliency {tuple(saliency.shape)} is not on the STFT grid of the input {tuple(mag.shape)}")

@@ -52,3 +52,22 @@ def test_batch_of_one_and_small_size(classifier):
     assert n_params < 5_000_000
     wav = torch.randn(1, classifier.clip_samples)
     assert head(wav, classifier.features(wav), torch.tensor([2])).mask.shape[0] == 1
+
+
+def test_spectral_gain_head_starts_flat_and_follows_the_spectrum(classifier):
+    from lmac.heads import SpectralGainMaskHead
+    torch.manual_seed(0)
+    head = SpectralGainMaskHead(classifier.feature_shapes(), 4, tap_channels=8, hidden=16)
+    wav = torch.randn(1, classifier.clip_samples)
+    feats = classifier.features(wav)
+    assert torch.allclose(head(wav, feats, torch.tensor([0])).mask, torch.full((1, 257, 63), 0.5))
+    with torch.no_grad():
+        head.conv_gain.bias.fill_(5.0)  # gain only: mask = sigmoid(5 * z), z the standardised log spectrum
+    t = torch.arange(classifier.clip_samples) / classifier.sample_rate
+    tone = torch.sin(2 * torch.pi * 1000 * t)[None] + 1e-3 * wav
+    mask = head(tone, classifier.features(tone), torch.tensor([0])).mask
+    tone_bin = round(1000 / (16000 / 512))
+    assert mask[0, tone_bin, 5:-5].min() > 0.99 and mask[0, 150:250, 5:-5].mean() < 0.5
+    out = head(wav, feats, torch.tensor([1]))
+    classifier(out.explanation_wav).sum().backward()
+    assert head.conv_gain.weight.grad is not None and head.conv_gain.weight.grad.abs().sum() > 0

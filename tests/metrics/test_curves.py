@@ -70,6 +70,15 @@ def test_saliency_on_the_evidence_beats_the_opposite():
     assert del_good < del_bad - 0.3 and ins_good > ins_bad + 0.3
 
 
+def test_grid_is_read_off_the_saliency_shape():
+    """A head with its own STFT (n_fft 1024, hop 256, as on ESC-50) is scored on its grid."""
+    clf, wav, target = BandEnergy(), _tones(), torch.tensor([1])
+    saliency = torch.rand(1, 513, wav.shape[1] // 256 + 1, generator=torch.Generator().manual_seed(0))
+    implicit = deletion_curve(clf, wav, saliency, target, steps=3)
+    explicit = deletion_curve(clf, wav, saliency, target, steps=3, stft=STFT(1024, 256))
+    assert torch.allclose(implicit, explicit)
+
+
 def test_saliency_off_the_grid_is_rejected():
     with pytest.raises(ValueError, match="STFT grid"):
         deletion_curve(BandEnergy(), _tones(), torch.rand(1, 10, 10), torch.tensor([1]))

@@ -1,6 +1,8 @@
 """recipes/esc50: the README's train command, end to end on a tiny generated ESC-50 folder
 with a random-weight CNN14 saved in SpeechBrain's layout and WHAM!-style noise."""
 
+import json
+
 import numpy as np
 import soundfile as sf
 import torch
@@ -34,3 +36,14 @@ def test_esc50_lmac_train_command(tmp_path):
     exp = explainer.explain(torch.randn(1, 16000) * 0.1, target="rain")
     assert exp.target.tolist() == [1] and exp.explanation_wav.shape == (1, 16000)
     assert exp.saliency.shape[1] == 513  # head STFT n_fft 1024 as in the paper
+
+    # the recipe's benchmark command on the exported explainer (fold 5; the heads only, for time)
+    bench = tmp_path / "bench"
+    run = run_cli("benchmark", "experiment=esc50_benchmark", f"data.root={esc50}",
+                  f"classifier.path={run_dir / 'explainer.pt'}", f"methods.lmac.path={run_dir / 'explainer.pt'}",
+                  "~methods.saliency", "~methods.gradcam", "runner.n_clips=2", "runner.sanity_clips=1",
+                  "runner.curve_steps=2", f"hydra.run.dir={bench}")
+    assert run.returncode == 0, run.stderr[-3000:]
+    records = json.loads((bench / "results.json").read_text())
+    assert [(r["method"], r["setting"], r["n"]) for r in records] == [
+        ("lmac", s, 2) for s in ("in_domain", "other_class", "white_noise", "unrelated_source")]
