@@ -77,14 +77,9 @@ class ESC50DataModule(AudioDataModule):
         self.root = Path(root)
         self.sample_rate, self.seconds = int(sample_rate), float(seconds)
         self.folds = {"train": list(train_folds), "val": list(val_folds), "test": list(test_folds)}
-        available = sorted({c.fold for c in clips})
         for split, folds in self.folds.items():
-            unknown = [f for f in folds if f not in available]
-            if unknown:
-                raise ValueError(f"{split} folds {unknown} not in {self.root}/meta/esc50.csv (folds {available})")
-        chosen = [c for c in clips if any(c.fold in folds for folds in self.folds.values())]
-        good = set(check_files([c.path for c in chosen], skip_bad_files))
-        self.clips = [c for c in chosen if c.path in good]
+            _check_folds(clips, folds, self.root, split)
+        self.clips = _usable([c for c in clips if any(c.fold in f for f in self.folds.values())], skip_bad_files)
 
     def dataset(self, split: str) -> ClipDataset:
         self._check_split(split)
@@ -100,10 +95,19 @@ def esc50_clips(root: str | os.PathLike, folds: list[int] = (5,), sample_rate: i
     Same clip format as :class:`ESC50DataModule` (resampled, mono, peak-normalised, fixed length).
     """
     clips, class_names = read_esc50(root)
+    _check_folds(clips, folds, Path(root), "test")
+    return ClipDataset(_usable([c for c in clips if c.fold in folds], skip_bad_files), class_names, sample_rate,
+                       seconds)
+
+
+def _check_folds(clips: list[Clip], folds, root: Path, split: str) -> None:
     available = sorted({c.fold for c in clips})
     unknown = [f for f in folds if f not in available]
     if unknown:
-        raise ValueError(f"folds {unknown} not in {Path(root)}/meta/esc50.csv (folds {available})")
-    chosen = [c for c in clips if c.fold in folds]
-    good = set(check_files([c.path for c in chosen], skip_bad_files))
-    return ClipDataset([c for c in chosen if c.path in good], class_names, sample_rate, seconds)
+        raise ValueError(f"{split} folds {unknown} not in {root}/meta/esc50.csv (folds {available})")
+
+
+def _usable(clips: list[Clip], skip_bad_files: bool) -> list[Clip]:
+    """The clips whose files read (bad ones are an error unless ``skip_bad_files``; see ``check_files``)."""
+    good = set(check_files([c.path for c in clips], skip_bad_files))
+    return [c for c in clips if c.path in good]
