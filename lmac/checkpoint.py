@@ -25,7 +25,7 @@ from torch import nn
 from lmac.atomic import atomic_path
 
 __all__ = ["CheckpointError", "versions", "fingerprint", "component_record", "build_component",
-           "save_checkpoint", "load_checkpoint"]
+           "save_checkpoint", "load_checkpoint", "read_weights_only"]
 
 
 class CheckpointError(ValueError):
@@ -107,15 +107,21 @@ def save_checkpoint(payload: dict, path: str | os.PathLike) -> Path:
     return path
 
 
+def read_weights_only(path: Path, missing: str, unreadable: str) -> Any:
+    """``torch.load(path, weights_only=True)`` on the CPU; a missing or unloadable file raises
+    :class:`CheckpointError` as ``"<path>: <missing>"`` / ``"<path>: <unreadable> (<error type>)"``."""
+    if not path.is_file():
+        raise CheckpointError(f"{path}: {missing}")
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as err:  # unpickling, zip and I/O errors all mean "not usable"
+        raise CheckpointError(f"{path}: {unreadable} ({type(err).__name__})") from None
+
+
 def load_checkpoint(path: str | os.PathLike, formats: tuple[str, ...]) -> dict:
     """Load a checkpoint written by :func:`save_checkpoint`, checking its format tag."""
     path = Path(path)
-    if not path.is_file():
-        raise CheckpointError(f"{path}: no such checkpoint file")
-    try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as err:
-        raise CheckpointError(f"{path}: not a readable lmac checkpoint ({type(err).__name__})") from None
+    payload = read_weights_only(path, "no such checkpoint file", "not a readable lmac checkpoint")
     fmt = payload.get("format") if isinstance(payload, dict) else None
     if fmt not in formats:
         raise CheckpointError(f"{path}: checkpoint format {fmt!r}, expected one of {list(formats)}")

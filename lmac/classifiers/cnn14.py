@@ -18,7 +18,7 @@ from speechbrain.lobes.models.Cnn14 import Cnn14
 from speechbrain.processing.features import STFT, Filterbank, spectral_magnitude
 from torch import nn
 
-from lmac.checkpoint import CheckpointError
+from lmac.checkpoint import CheckpointError, read_weights_only
 from lmac.classifiers.base import AudioClassifier
 
 __all__ = ["Cnn14Classifier", "load_cnn14", "read_label_encoder"]
@@ -94,12 +94,8 @@ def read_label_encoder(path: str | os.PathLike) -> list[str]:
 
 
 def _load_state(path: Path) -> dict[str, torch.Tensor]:
-    if not path.is_file():
-        raise CheckpointError(f"{path}: no such file (expected SpeechBrain's embedding_model.ckpt and classifier.ckpt)")
-    try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as err:
-        raise CheckpointError(f"{path}: not a readable PyTorch state dict ({type(err).__name__})") from None
+    state = read_weights_only(path, "no such file (expected SpeechBrain's embedding_model.ckpt and classifier.ckpt)",
+                              "not a readable PyTorch state dict")
     if not isinstance(state, dict) or not all(torch.is_tensor(v) for v in state.values()):
         raise CheckpointError(f"{path}: expected a state dict of tensors")
     if state and all(k.startswith("module.") for k in state):  # saved from a DDP wrapper
