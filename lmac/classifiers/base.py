@@ -47,6 +47,10 @@ class AudioClassifier(nn.Module, abc.ABC):
     def features(self, wav: torch.Tensor) -> list[torch.Tensor]:
         """``wav (B, T)`` -> hidden representations, deepest first, each ``(B, C_i, ...)``."""
 
+    def logits_and_features(self, wav: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor]]:
+        """``(forward(wav), features(wav))``; subclasses that compute both in one pass override it."""
+        return self(wav), self.features(wav)
+
     def config(self) -> dict:
         """Init kwargs that rebuild this classifier (weights excluded)."""
         raise NotImplementedError(f"{type(self).__name__} cannot be described in a checkpoint; "

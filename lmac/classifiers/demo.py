@@ -70,6 +70,11 @@ class MelCNN(AudioClassifier):
         """``wav (B, T)`` -> logits ``(B, C)``."""
         return self._classify(self._trunk(self.frontend(wav))[-1])
 
+    def logits_and_features(self, wav: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor]]:
+        """One trunk pass for both: logits ``(B, C)`` and the block outputs, deepest first."""
+        blocks = self._trunk(self.frontend(wav))
+        return self._classify(blocks[-1]), blocks[::-1]
+
     def features(self, wav: torch.Tensor) -> list[torch.Tensor]:
         """``wav (B, T)`` -> block outputs, deepest first: ``(B, C_i, n_mels / 2^i, frames / 2^i)``."""
         return self._trunk(self.frontend(wav))[::-1]

@@ -49,6 +49,10 @@ class TappedClassifier(AudioClassifier):
 
     def features(self, wav: torch.Tensor) -> list[torch.Tensor]:
         """``wav (B, T)`` -> outputs of the tapped layers, in the order given."""
+        return self.logits_and_features(wav)[1]
+
+    def logits_and_features(self, wav: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor]]:
+        """One forward pass with hooks: logits ``(B, C)`` and the tapped outputs."""
         captured: dict[str, torch.Tensor] = {}
         handles = []
         for name in self.layers:
@@ -56,8 +60,8 @@ class TappedClassifier(AudioClassifier):
                 captured[name] = output[0] if isinstance(output, (tuple, list)) else output
             handles.append(self.model.get_submodule(name).register_forward_hook(hook))
         try:
-            self.forward(wav)
+            logits = self.forward(wav)
         finally:
             for h in handles:
                 h.remove()
-        return [captured[name] for name in self.layers]
+        return logits, [captured[name] for name in self.layers]

@@ -72,8 +72,7 @@ class ExplainerModule(_StagedModule):
     def _step(self, batch: dict, stage: str) -> torch.Tensor:
         wav = batch["wav"]
         with torch.no_grad():
-            logits = self.classifier(wav)
-            features = self.classifier.features(wav)
+            logits, features = self.classifier.logits_and_features(wav)
         target = self._targets(logits, batch["label"], stage == "train")
         out = self.head(wav, features, target)
         logits_in, logits_out = self.classifier(out.explanation_wav), self.classifier(out.residual_wav)

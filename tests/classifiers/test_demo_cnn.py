@@ -37,3 +37,10 @@ def test_config_rebuilds_same_architecture(classifier):
     clone = MelCNN(**classifier.config())
     clone.load_state_dict(classifier.state_dict())
     assert clone.config() == classifier.config()
+
+
+def test_logits_and_features_in_one_pass_match_the_separate_calls(classifier):
+    wav = torch.randn(2, classifier.clip_samples)
+    logits, feats = classifier.logits_and_features(wav)
+    assert torch.allclose(logits, classifier(wav), atol=1e-6)
+    assert all(torch.allclose(a, b, atol=1e-6) for a, b in zip(feats, classifier.features(wav)))

@@ -25,6 +25,8 @@ def test_taps_named_layers_deepest_first():
     assert feats[0].shape[:2] == (2, 8) and feats[1].shape[:2] == (2, 4)
     assert torch.allclose(clf(wav), model(wav))
     assert not model.conv1._forward_hooks  # hooks are removed after use
+    logits, both = clf.logits_and_features(wav)
+    assert torch.allclose(logits, model(wav)) and all(torch.equal(a, b) for a, b in zip(both, feats))
     assert clf.feature_shapes() == [tuple(f.shape[1:]) for f in feats]
 
 
