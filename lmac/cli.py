@@ -6,8 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from lmac.audio import AudioError
-from lmac.checkpoint import CheckpointError
+from lmac._deps import DependencyError, check_torchaudio
 
 DEFAULT_CHECKPOINT = Path(__file__).resolve().parents[1] / "checkpoints" / "demo_lmac.pt"
 
@@ -59,6 +58,11 @@ def main(argv: list[str] | None = None) -> int:
         print(HELP)
         return 0 if argv else 2
     cmd, rest = argv[0], argv[1:]
+    try:
+        check_torchaudio()
+    except DependencyError as err:
+        print(f"lmac: error: {err}", file=sys.stderr)
+        return 2
     if cmd in ("train", "benchmark"):
         import runpy
         # Run the Hydra app as __main__ (for train, so Lightning's DDP launcher re-runs
@@ -69,6 +73,8 @@ def main(argv: list[str] | None = None) -> int:
     if cmd not in ("explain", "demo"):
         print(f"lmac: error: unknown command {cmd!r}\n{HELP}", file=sys.stderr)
         return 2
+    from lmac.audio import AudioError
+    from lmac.checkpoint import CheckpointError
     try:
         return _explain(cmd, rest)
     except (AudioError, CheckpointError, ValueError, OSError) as err:
