@@ -23,6 +23,7 @@ import torch
 from torch import nn
 
 from lmac.atomic import atomic_path
+from lmac.resources import resolve_checkpoint
 
 __all__ = ["CheckpointError", "versions", "fingerprint", "component_record", "build_component",
            "save_checkpoint", "load_checkpoint", "read_weights_only"]
@@ -119,8 +120,9 @@ def read_weights_only(path: Path, missing: str, unreadable: str) -> Any:
 
 
 def load_checkpoint(path: str | os.PathLike, formats: tuple[str, ...]) -> dict:
-    """Load a checkpoint written by :func:`save_checkpoint`, checking its format tag."""
-    path = Path(path)
+    """Load a checkpoint written by :func:`save_checkpoint` (a path, or the name of a shipped one such
+    as ``"demo_lmac"``), checking its format tag."""
+    path = resolve_checkpoint(path)
     payload = read_weights_only(path, "no such checkpoint file", "not a readable lmac checkpoint")
     fmt = payload.get("format") if isinstance(payload, dict) else None
     if fmt not in formats:

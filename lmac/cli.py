@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 from lmac._deps import DependencyError, check_torchaudio
 
-DEFAULT_CHECKPOINT = Path(__file__).resolve().parents[1] / "checkpoints" / "demo_lmac.pt"
+DEFAULT_CHECKPOINT = "demo_lmac"  # a shipped checkpoint (lmac/checkpoints/), or any path
 
 HELP = """usage: lmac {train,benchmark,explain,demo} ...
 
@@ -27,7 +26,7 @@ def _parser(cmd: str) -> argparse.ArgumentParser:
     else:
         p.add_argument("--n", type=int, default=5, help="number of generated clips")
         p.add_argument("--seed", type=int, default=1234, help="seed of the generated clips")
-    p.add_argument("--checkpoint", default=str(DEFAULT_CHECKPOINT), help="exported explainer (.pt)")
+    p.add_argument("--checkpoint", default=str(DEFAULT_CHECKPOINT), help="exported explainer: a .pt path or the name of a shipped one (default %(default)s)")
     p.add_argument("--out", required=True, help="output folder")
     p.add_argument("--device", default="cpu", help="torch device, e.g. cuda")
     return p

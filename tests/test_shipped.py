@@ -1,6 +1,5 @@
 """Acceptance of the shipped demo checkpoints on freshly generated clips (seeds no other test uses)."""
 
-from pathlib import Path
 
 import pytest
 import torch
@@ -9,8 +8,9 @@ from lmac.classifiers import load_classifier
 from lmac.data import SyntheticMixtures
 from lmac.explainers import LMAC
 from lmac.metrics import faithfulness, fidelity_in
+from lmac.resources import CHECKPOINT_DIR
 
-CHECKPOINTS = Path(__file__).resolve().parents[1] / "checkpoints"
+CHECKPOINTS = CHECKPOINT_DIR
 ACCEPTANCE_SEED = 20261121  # used only here
 
 

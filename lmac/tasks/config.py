@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 from omegaconf import OmegaConf
 
-__all__ = ["CONFIG_DIR", "REPO_ROOT", "register_resolvers"]
+from lmac.resources import CONFIG_DIR, shipped_checkpoint
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-CONFIG_DIR = Path(os.environ.get("LMAC_CONFIG_DIR", REPO_ROOT / "conf")).resolve()
+__all__ = ["CONFIG_DIR", "register_resolvers"]
 
 
 def register_resolvers() -> None:
-    """``${lmac_root:}`` -> the repository root (where ``checkpoints/`` and ``conf/`` are)."""
-    if not OmegaConf.has_resolver("lmac_root"):
-        OmegaConf.register_new_resolver("lmac_root", lambda: str(REPO_ROOT))
+    """``${lmac_checkpoint:NAME}`` -> the path of the shipped checkpoint ``NAME`` (``lmac/checkpoints/NAME.pt``)."""
+    if not OmegaConf.has_resolver("lmac_checkpoint"):
+        OmegaConf.register_new_resolver("lmac_checkpoint", lambda name: str(shipped_checkpoint(name)))
 
 
 register_resolvers()

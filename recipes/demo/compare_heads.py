@@ -1,6 +1,6 @@
 """Score exported explainers side by side on freshly generated clips of the built-in data.
 
-    python recipes/demo/compare_heads.py checkpoints/demo_lmac.pt checkpoints/demo_lmactd.pt --n 100
+    python recipes/demo/compare_heads.py demo_lmac demo_lmactd --n 100
 
 For each checkpoint, with the target = the classifier's prediction:
   Fid-In      share of clips whose explanation alone keeps the predicted class

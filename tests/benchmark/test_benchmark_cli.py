@@ -12,7 +12,8 @@ from helpers import run_cli
 from lmac.classifiers import load_classifier, save_classifier
 from lmac.data import SyntheticMixtures
 from lmac.explainers import LMAC
-from lmac.tasks.config import CONFIG_DIR, REPO_ROOT
+from lmac.resources import shipped_checkpoint
+from lmac.tasks.config import CONFIG_DIR
 
 
 # Baselines have their own tests (tests/explainers); the end-to-end run keeps the two heads.
@@ -87,10 +88,8 @@ def test_lmac_method_options_build_an_explainer(option, exported):
     has_path = "path" in node.keys()  # `in node` is False for a missing (???) value
     if has_path and OmegaConf.is_missing(node, "path"):
         node.path = str(lmac_path)
-    elif has_path and "lmac_root" in str(node._get_node("path")._value()):
-        if not (REPO_ROOT / "checkpoints" / "demo_lmac.pt").exists():
-            pytest.skip("checkpoints/demo_lmac.pt not shipped yet")
-        clf = load_classifier(REPO_ROOT / "checkpoints" / "demo_classifier.pt")
+    elif has_path and "lmac_checkpoint" in str(node._get_node("path")._value()):
+        clf = load_classifier(shipped_checkpoint("demo_classifier"))
     explainer = instantiate(node, classifier=clf)
     assert explainer.classifier is clf and callable(explainer.explain)
 

@@ -1,14 +1,14 @@
 """Acceptance of the shipped LMAC-TD checkpoint on 100 freshly generated instruments clips."""
 
-from pathlib import Path
 
 import torch
 
 from lmac.data import SyntheticMixtures
 from lmac.explainers import LMAC
 from lmac.metrics import faithfulness, fidelity_in
+from lmac.resources import shipped_checkpoint
 
-CHECKPOINT = Path(__file__).resolve().parents[2] / "checkpoints" / "demo_lmactd.pt"
+CHECKPOINT = shipped_checkpoint("demo_lmactd")
 SEED = 3003  # no training run or other test uses it
 
 
