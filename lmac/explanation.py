@@ -11,6 +11,7 @@ from typing import Any
 import torch
 
 from lmac.audio import save_audio
+from lmac.spectral import STFTConfig
 
 __all__ = ["Explanation"]
 
@@ -35,10 +36,12 @@ class Explanation:
         wav: ``(B, T)`` the explained input.
         explanation_wav: ``(B, T)`` the part of the input the decision rests on.
         residual_wav: ``(B, T)`` the rest of the input.
-        saliency: ``(B, F, frames)`` in [0, 1] on the package's STFT grid.
+        saliency: ``(B, F, frames)`` in [0, 1] on ``grid`` for ``wav``.
         target: ``(B,)`` the explained class indices.
         method: name of the method that produced it.
         sample_rate: sample rate of the three signals.
+        grid: the STFT grid the saliency lives on; consumers (metrics, plots, stitching) read it
+            here and never rebuild or guess it.
         extras: method-specific information (e.g. LIME component weights).
     """
 
@@ -49,6 +52,7 @@ class Explanation:
     target: torch.Tensor
     method: str
     sample_rate: int
+    grid: STFTConfig
     extras: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -61,6 +65,11 @@ class Explanation:
             raise ValueError(f"Explanation.saliency must be (B, F, frames), got {tuple(self.saliency.shape)}")
         if self.target.shape != (self.wav.shape[0],):
             raise ValueError(f"Explanation.target must be (B,), got {tuple(self.target.shape)}")
+        if not isinstance(self.grid, STFTConfig):
+            raise TypeError(f"Explanation.grid must be an STFTConfig, got {type(self.grid).__name__}")
+        if tuple(self.saliency.shape[1:]) != self.grid.shape(self.wav.shape[-1]):
+            raise ValueError(f"Explanation.saliency {tuple(self.saliency.shape)} is not on its grid ({self.grid}: "
+                             f"{self.grid.shape(self.wav.shape[-1])} for {self.wav.shape[-1]} samples)")
 
     def __len__(self) -> int:
         return self.wav.shape[0]
@@ -69,13 +78,15 @@ class Explanation:
         """A copy on the CPU with no autograd history."""
         return Explanation(
             self.wav.detach().cpu(), self.explanation_wav.detach().cpu(), self.residual_wav.detach().cpu(),
-            self.saliency.detach().cpu(), self.target.detach().cpu(), self.method, self.sample_rate, dict(self.extras),
+            self.saliency.detach().cpu(), self.target.detach().cpu(), self.method, self.sample_rate, self.grid,
+            dict(self.extras),
         )
 
     def save(self, directory: str | os.PathLike, stem: str = "clip", info: list[dict] | None = None) -> list[Path]:
         """Write ``<stem>.explanation.wav``, ``<stem>.residual.wav`` and ``<stem>.json`` per item.
 
-        With several items the stems are ``<stem>_<i>``. ``info`` adds per-item JSON fields.
+        With several items the stems are ``<stem>_<i>``. The JSON records the method, rate, target and
+        the saliency's STFT grid (``{"n_fft", "hop_length"}``); ``info`` adds per-item fields.
 
         Returns:
             The written paths.
@@ -89,7 +100,8 @@ class Explanation:
                 path = directory / f"{name}.{kind}.wav"
                 save_audio(path, sig, self.sample_rate)
                 written.append(path)
-            record = {"method": self.method, "sample_rate": self.sample_rate, "target": int(self.target[i])}
+            record = {"method": self.method, "sample_rate": self.sample_rate, "target": int(self.target[i]),
+                      "grid": self.grid.to_dict()}
             record.update(_jsonable(info[i]) if info else {})
             record["extras"] = _jsonable(self.extras)
             path = directory / f"{name}.json"

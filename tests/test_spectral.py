@@ -4,10 +4,10 @@ from lmac.spectral import STFT, LogMel, STFTConfig
 
 
 def test_stft_shapes_and_perfect_reconstruction():
-    stft = STFT(512, 128)
+    stft = STFT(STFTConfig(512, 128))
     wav = torch.randn(2, 16000)
     mag, phase = stft(wav)
-    assert mag.shape == phase.shape == (2, 257, stft.config.n_frames(16000))
+    assert mag.shape == phase.shape == (2, 257, stft.grid.n_frames(16000))
     back = stft.inverse(mag, phase, 16000)
     assert torch.allclose(back, wav, atol=1e-4)
 

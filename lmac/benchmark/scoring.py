@@ -34,7 +34,7 @@ def score_explanation(classifier, exp: Explanation, stems: dict[str, torch.Tenso
     """
     t = exp.target
     logits, logits_in, logits_out = classifier(torch.cat([exp.wav, exp.explanation_wav, exp.residual_wav])).chunk(3)
-    deletion, insertion = deletion_insertion_curves(classifier, exp.wav, exp.saliency, t, curve_steps)
+    deletion, insertion = deletion_insertion_curves(classifier, exp.wav, exp.saliency, t, curve_steps, grid=exp.grid)
     scores = {
         "ai": average_increase(logits, logits_in, t), "ad": average_drop(logits, logits_in, t),
         "ad_sb": average_drop_speechbrain(logits, logits_in, t), "ag": average_gain(logits, logits_in, t),

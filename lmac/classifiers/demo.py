@@ -6,7 +6,7 @@ import torch
 from torch import nn
 
 from lmac.classifiers.base import AudioClassifier
-from lmac.spectral import LogMel
+from lmac.spectral import LogMel, STFTConfig
 
 __all__ = ["MelCNN"]
 
@@ -26,19 +26,19 @@ class MelCNN(AudioClassifier):
         class_names: output classes.
         sample_rate: input rate.
         clip_seconds: analysis window.
-        n_fft, hop_length, n_mels: front-end settings.
+        n_fft, hop_length, n_mels: front-end settings (STFT grid: the package default).
         channels: output channels of each conv block.
         dropout: before the linear layer.
     """
 
     def __init__(self, class_names: list[str], sample_rate: int = 16000, clip_seconds: float = 2.0,
-                 n_fft: int = 512, hop_length: int = 128, n_mels: int = 64,
+                 n_fft: int = STFTConfig.n_fft, hop_length: int = STFTConfig.hop_length, n_mels: int = 64,
                  channels: tuple[int, ...] = (16, 32, 64, 128), dropout: float = 0.2):
         super().__init__(sample_rate, class_names, clip_seconds)
         self._config = dict(class_names=list(class_names), sample_rate=sample_rate, clip_seconds=clip_seconds,
                             n_fft=n_fft, hop_length=hop_length, n_mels=n_mels, channels=list(channels),
                             dropout=dropout)
-        self.frontend = LogMel(sample_rate, n_fft, hop_length, n_mels)
+        self.frontend = LogMel(sample_rate, STFTConfig(n_fft, hop_length), n_mels)
         self.input_norm = nn.BatchNorm2d(1)
         chans = [1, *channels]
         self.blocks = nn.ModuleList(_block(a, b) for a, b in zip(chans[:-1], chans[1:]))
@@ -62,8 +62,14 @@ class MelCNN(AudioClassifier):
         x = x.amax(dim=2) + x.mean(dim=2)  # (B, C)
         return self.fc(self.dropout(x))
 
+    @property
+    def magnitude_grid(self) -> STFTConfig:
+        """The STFT grid :meth:`logits_from_magnitude` takes (the front end's)."""
+        return self.frontend.stft.grid
+
     def logits_from_magnitude(self, mag: torch.Tensor) -> torch.Tensor:
-        """Fast path for spectral methods: ``mag (B, F, frames)`` linear STFT magnitude -> logits ``(B, C)``."""
+        """Fast path for spectral methods: ``mag (B, F, frames)`` linear STFT magnitude on
+        :attr:`magnitude_grid` -> logits ``(B, C)``."""
         return self._classify(self._trunk(self.frontend.from_magnitude(mag))[-1])
 
     def forward(self, wav: torch.Tensor) -> torch.Tensor:

@@ -18,6 +18,7 @@ import torch
 from lmac.audio import validate_wav
 from lmac.classifiers.base import AudioClassifier
 from lmac.explanation import Explanation
+from lmac.spectral import STFTConfig
 
 __all__ = ["Explainer", "Target"]
 
@@ -25,10 +26,12 @@ Target = int | str | Sequence[int | str] | torch.Tensor | None
 
 
 class Explainer(abc.ABC):
-    """Base of all explanation methods. Subclasses set ``self.classifier`` and ``name``."""
+    """Base of all explanation methods. Subclasses set ``self.classifier``, ``name`` and ``grid``
+    (the STFT grid of their saliency maps: an ``stft`` constructor argument, or a trained head's)."""
 
     classifier: AudioClassifier
     name: str = "explainer"
+    grid: STFTConfig
 
     @property
     def sample_rate(self) -> int:

@@ -25,7 +25,7 @@ import torch
 import torchaudio
 
 from lmac.audio import fix_length
-from lmac.spectral import STFT
+from lmac.spectral import STFT, STFTConfig
 
 __all__ = ["Components", "Factorization", "OracleStems", "SeparatorFactorization", "NMFFactorization",
            "TimeSegments", "TimeFrequencyGrid"]
@@ -147,16 +147,18 @@ class NMFFactorization(Factorization):
         n_components: number of NMF components ``K``.
         max_iter: NMF iterations.
         seed: NMF initialisation seed.
+        stft: the STFT grid factorized (``None``: the default :class:`~lmac.spectral.STFTConfig`).
     """
 
-    def __init__(self, n_components: int = 8, max_iter: int = 200, seed: int = 0):
+    def __init__(self, n_components: int = 8, max_iter: int = 200, seed: int = 0, stft: STFTConfig | None = None):
         self.n_components, self.max_iter, self.seed = int(n_components), int(max_iter), int(seed)
+        self.grid = STFTConfig.of(stft)
 
     def __call__(self, wav: torch.Tensor, sample_rate: int) -> Components:
         from sklearn.decomposition import NMF
         from sklearn.exceptions import ConvergenceWarning
 
-        stft = STFT().to(wav.device)
+        stft = STFT(self.grid).to(wav.device)
         spec = stft.complex(wav)  # (B, F, N)
         parts = []
         for clip_spec in spec:
@@ -166,16 +168,8 @@ class NMFFactorization(Factorization):
                 warnings.simplefilter("ignore", (ConvergenceWarning, RuntimeWarning))
                 w = model.fit_transform(mag)
             masks = _soft_masks(w, model.components_).to(wav.device)  # (K, F, N)
-            parts.append(_istft(stft, masks * clip_spec, wav.shape[-1]))
+            parts.append(stft.inverse_complex(masks * clip_spec, wav.shape[-1]))
         return Components([f"nmf{k}" for k in range(self.n_components)], torch.stack(parts))
-
-
-def _istft(stft: STFT, spec: torch.Tensor, length: int) -> torch.Tensor:
-    """Complex ``(..., F, N)`` -> ``(..., length)``."""
-    c = stft.config
-    flat = spec.reshape(-1, *spec.shape[-2:])
-    wav = torch.istft(flat, c.n_fft, c.hop_length, window=stft.window, center=True, length=length)
-    return wav.reshape(*spec.shape[:-2], length)
 
 
 def _join(name: str, suffix: str) -> str:
@@ -238,16 +232,19 @@ class TimeFrequencyGrid(_Refinement):
         n_freq: frequency bands.
         n_time: time ranges.
         source: source factorization to split; ``None`` splits the whole clip.
+        stft: the STFT grid the blocks are cut from (``None``: the default :class:`~lmac.spectral.STFTConfig`).
     """
 
-    def __init__(self, n_freq: int = 4, n_time: int = 4, source: Factorization | None = None):
+    def __init__(self, n_freq: int = 4, n_time: int = 4, source: Factorization | None = None,
+                 stft: STFTConfig | None = None):
         super().__init__(source)
         if n_freq < 1 or n_time < 1:
             raise ValueError(f"n_freq and n_time must be >= 1, got {n_freq}, {n_time}")
         self.n_freq, self.n_time = int(n_freq), int(n_time)
+        self.grid = STFTConfig.of(stft)
 
     def split(self, wav: torch.Tensor) -> tuple[list[str], torch.Tensor]:
-        stft = STFT().to(wav.device)
+        stft = STFT(self.grid).to(wav.device)
         spec = stft.complex(wav)  # (B, F, N)
         f_edges = torch.linspace(0, spec.shape[-2], self.n_freq + 1).round().long()
         t_edges = torch.linspace(0, spec.shape[-1], self.n_time + 1).round().long()
@@ -259,4 +256,4 @@ class TimeFrequencyGrid(_Refinement):
                 masks.append(mask)
                 suffixes.append(f"_f{i}t{j}")
         blocks = spec[:, None] * torch.stack(masks)  # (B, S, F, N)
-        return suffixes, _istft(stft, blocks, wav.shape[-1])
+        return suffixes, stft.inverse_complex(blocks, wav.shape[-1])

@@ -1,8 +1,9 @@
 """Gradient baselines through captum, attributing to the STFT magnitude.
 
-Every method attributes the target logit to ``|STFT(wav)|``: through
-``classifier.logits_from_magnitude(mag)`` when the classifier has that fast path, else through
-``classifier(STFT.inverse(mag, phase, T))`` (differentiable, input phase). The magnitude is
+Every method attributes the target logit to ``|STFT(wav)|`` on the grid of its ``stft`` argument:
+through ``classifier.logits_from_magnitude(mag)`` when the classifier has that fast path on the same
+grid (``classifier.magnitude_grid``), else through ``classifier(STFT.inverse(mag, phase, T))``
+(differentiable, input phase). The magnitude is
 divided by each clip's peak before attribution (so SmoothGrad's ``noise_level`` is relative to
 the clip's peak, independent of loudness and of the rest of the batch); the per-clip factor
 vanishes in the normalisation below.
@@ -22,9 +23,10 @@ from collections.abc import Callable
 
 import torch
 import torch.nn.functional as F
+
 from lmac.explainers.base import Explainer, Target
 from lmac.explanation import Explanation
-from lmac.spectral import STFT
+from lmac.spectral import STFT, STFTConfig
 
 __all__ = ["GradientExplainer", "Saliency", "IntegratedGradients", "SmoothGrad", "GradCAM", "magnitude_forward",
            "deepest_map_layer"]
@@ -34,9 +36,11 @@ def magnitude_forward(classifier, stft: STFT) -> Callable[..., torch.Tensor]:
     """``f(mag_n, scale, phase, length) -> logits (B, C)`` with ``mag = mag_n * scale``.
 
     ``mag_n, phase (B, F, frames)``, ``scale (B, 1, 1)``; uses ``logits_from_magnitude`` when
-    the classifier has it, else the classifier on the inverse STFT with ``phase``.
+    the classifier has it on ``stft``'s grid (``classifier.magnitude_grid``), else the classifier
+    on the inverse STFT with ``phase``.
     """
-    fast = getattr(classifier, "logits_from_magnitude", None)
+    same_grid = getattr(classifier, "magnitude_grid", None) == stft.grid
+    fast = getattr(classifier, "logits_from_magnitude", None) if same_grid else None
 
     def forward(mag_n: torch.Tensor, scale: torch.Tensor, phase: torch.Tensor, length: int) -> torch.Tensor:
         mag = mag_n * scale
@@ -52,12 +56,15 @@ class GradientExplainer(Explainer):
         classifier: the classifier to explain.
         seed: seed of any noise the method draws (global RNG state is restored afterwards).
         name: method name recorded in explanations.
+        stft: the STFT grid attributed over and of the saliency (``None``: the default
+            :class:`~lmac.spectral.STFTConfig`).
     """
 
-    def __init__(self, classifier, seed: int = 0, name: str = "gradient"):
+    def __init__(self, classifier, seed: int = 0, name: str = "gradient", stft: STFTConfig | None = None):
         self.classifier = classifier
         self.seed = int(seed)
         self.name = name
+        self.grid = STFTConfig.of(stft)
 
     @abc.abstractmethod
     def attribute(self, forward: Callable, mag_n: torch.Tensor, target: torch.Tensor, args: tuple) -> torch.Tensor:
@@ -69,7 +76,7 @@ class GradientExplainer(Explainer):
     def explain(self, wav: torch.Tensor, target: Target = None) -> Explanation:
         """Explain ``wav (B, T)`` (see ``Explainer`` for ``target``)."""
         wav, target = self.prepare(wav, target)
-        stft = STFT().to(wav.device)
+        stft = STFT(self.grid).to(wav.device)
         with torch.no_grad():
             mag, phase = stft(wav)
         scale = mag.amax(dim=(1, 2), keepdim=True).clamp_min(1e-8)
@@ -84,15 +91,15 @@ class GradientExplainer(Explainer):
         with torch.no_grad():
             explanation = stft.inverse(mask * mag, phase, wav.shape[-1])
             residual = stft.inverse((1 - mask) * mag, phase, wav.shape[-1])
-        return Explanation(wav, explanation, residual, mask, target, self.name, self.sample_rate,
+        return Explanation(wav, explanation, residual, mask, target, self.name, self.sample_rate, self.grid,
                            {"attribution_peak": peak.flatten().cpu()})
 
 
 class Saliency(GradientExplainer):
     """Vanilla gradient |d logit / d mag| (captum ``Saliency``)."""
 
-    def __init__(self, classifier, seed: int = 0, name: str = "saliency"):
-        super().__init__(classifier, seed, name)
+    def __init__(self, classifier, seed: int = 0, name: str = "saliency", stft: STFTConfig | None = None):
+        super().__init__(classifier, seed, name, stft)
 
     def attribute(self, forward, mag_n, target, args):
         from captum.attr import Saliency as CaptumSaliency
@@ -109,8 +116,8 @@ class IntegratedGradients(GradientExplainer):
     """
 
     def __init__(self, classifier, n_steps: int = 32, internal_batch_size: int | None = None, seed: int = 0,
-                 name: str = "integrated_gradients"):
-        super().__init__(classifier, seed, name)
+                 name: str = "integrated_gradients", stft: STFTConfig | None = None):
+        super().__init__(classifier, seed, name, stft)
         self.n_steps, self.internal_batch_size = int(n_steps), internal_batch_size
 
     def attribute(self, forward, mag_n, target, args):
@@ -131,8 +138,8 @@ class SmoothGrad(GradientExplainer):
     """
 
     def __init__(self, classifier, n_samples: int = 16, noise_level: float = 0.1, batch_size: int | None = None,
-                 seed: int = 0, name: str = "smoothgrad"):
-        super().__init__(classifier, seed, name)
+                 seed: int = 0, name: str = "smoothgrad", stft: STFTConfig | None = None):
+        super().__init__(classifier, seed, name, stft)
         self.n_samples, self.noise_level, self.batch_size = int(n_samples), float(noise_level), batch_size
 
     def attribute(self, forward, mag_n, target, args):
@@ -159,8 +166,9 @@ class GradCAM(GradientExplainer):
             with one probe forward pass).
     """
 
-    def __init__(self, classifier, layer: str | None = None, seed: int = 0, name: str = "gradcam"):
-        super().__init__(classifier, seed, name)
+    def __init__(self, classifier, layer: str | None = None, seed: int = 0, name: str = "gradcam",
+                 stft: STFTConfig | None = None):
+        super().__init__(classifier, seed, name, stft)
         self.layer = layer
 
     def attribute(self, forward, mag_n, target, args):

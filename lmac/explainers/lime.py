@@ -24,8 +24,8 @@ from tqdm.auto import tqdm
 
 from lmac.explainers.base import Explainer, Target
 from lmac.explainers.factorizations import Components, Factorization
-from lmac.explainers.windowing import relative_magnitude
 from lmac.explanation import Explanation
+from lmac.spectral import STFT, STFTConfig, relative_magnitude
 
 __all__ = ["SourceLIME", "perturbations", "kernel_weights", "fit_surrogate"]
 
@@ -95,6 +95,8 @@ class SourceLIME(Explainer):
         max_exhaustive: largest component count allowed with ``"exhaustive"``.
         progress: show a tqdm progress bar per clip.
         name: method name recorded in explanations.
+        stft: STFT grid of the saliency (the explanation's magnitude relative to the clip's);
+            ``None``: the default :class:`~lmac.spectral.STFTConfig`.
 
     ``extras`` of the returned :class:`Explanation`: ``components`` (names), ``weights``
     ``(B, K)``, ``intercept (B,)``, ``r2 (B,)`` (the surrogate's weighted R^2), ``selected``
@@ -103,7 +105,7 @@ class SourceLIME(Explainer):
 
     def __init__(self, classifier, factorization: Factorization, n_samples: int | str = 1000, top_k: int | None = 3,
                  kernel_width: float = 0.25, alpha: float = 1.0, batch_size: int = 64, seed: int = 0,
-                 max_exhaustive: int = 16, progress: bool = True, name: str = "lime"):
+                 max_exhaustive: int = 16, progress: bool = True, name: str = "lime", stft: STFTConfig | None = None):
         if top_k is not None and top_k < 1:
             raise ValueError(f"top_k must be >= 1 or None (all positive components), got {top_k}")
         perturbations(2, n_samples, np.random.default_rng(0))  # validate n_samples early
@@ -113,6 +115,7 @@ class SourceLIME(Explainer):
         self.kernel_width, self.alpha = float(kernel_width), float(alpha)
         self.batch_size, self.seed, self.max_exhaustive = int(batch_size), int(seed), int(max_exhaustive)
         self.progress, self.name = progress, name
+        self.grid = STFTConfig.of(stft)
 
     def bind_stems(self, stems: Mapping[str, torch.Tensor] | None) -> None:
         """Pass ground-truth stems to the factorization (used by ``OracleStems``)."""
@@ -135,8 +138,9 @@ class SourceLIME(Explainer):
             "selected": [[comps.names[k] for k in row.nonzero().flatten().tolist()] for row in chosen.cpu()],
             "n_samples": [f[3] for f in fits],
         }
-        return Explanation(wav, explanation, wav - explanation, relative_magnitude(explanation, wav), target,
-                           self.name, self.sample_rate, extras)
+        saliency = relative_magnitude(explanation, wav, STFT(self.grid).to(wav.device))
+        return Explanation(wav, explanation, wav - explanation, saliency, target, self.name, self.sample_rate,
+                           self.grid, extras)
 
     def _select(self, weights: torch.Tensor) -> torch.Tensor:
         """``(K,)`` weights -> 0/1 ``(K,)``: the ``top_k`` largest positive ones."""

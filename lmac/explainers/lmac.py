@@ -32,6 +32,11 @@ class LMAC(nn.Module, Explainer):
         self.head = head.eval()
         self.name = name or getattr(head, "method_name", "lmac")
 
+    @property
+    def grid(self):
+        """The STFT grid of the saliency maps: the head's (fixed when it was trained)."""
+        return self.head.grid
+
     @torch.no_grad()
     def explain(self, wav: torch.Tensor, target: Target = None) -> Explanation:
         """One forward pass: ``wav (B, T)`` -> :class:`Explanation` (see ``Explainer`` for ``target``)."""
@@ -39,7 +44,7 @@ class LMAC(nn.Module, Explainer):
         wav, target = self.prepare(wav, target)
         out = self.head(wav, self.classifier.features(wav), target)
         return Explanation(wav, out.explanation_wav, out.residual_wav, out.saliency.clamp(0, 1), target,
-                           self.name, self.sample_rate)
+                           self.name, self.sample_rate, out.grid)
 
     def with_classifier(self, classifier: AudioClassifier) -> "LMAC":
         """The same head on another classifier, without the fingerprint check of

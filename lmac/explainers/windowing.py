@@ -5,7 +5,7 @@ A clip longer than the classifier's window ``W`` is cut into windows of ``W`` sa
 of the mean logits over windows; every window is explained for that same target, and the
 explanation and residual are stitched by overlap-add with Hann weights normalised by their
 sum (so a constant signal passes unchanged). The stitched saliency is the explanation's
-STFT magnitude relative to the input's, clipped to [0, 1].
+STFT magnitude relative to the input's, clipped to [0, 1], on the explainer's grid (``exp.grid``).
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ import torch
 from lmac.audio import fix_length, validate_wav
 from lmac.explainers.base import Explainer, Target
 from lmac.explanation import Explanation
-from lmac.spectral import STFT, STFTConfig
+from lmac.spectral import STFT, relative_magnitude
 
-__all__ = ["window_starts", "classify_clip", "explain_clip", "relative_magnitude"]
+__all__ = ["window_starts", "classify_clip", "explain_clip"]
 
 
 def window_starts(n_samples: int, window: int) -> list[int]:
@@ -46,14 +46,6 @@ def classify_clip(classifier, wav: torch.Tensor) -> torch.Tensor:
     return classifier(chunks).mean(dim=0)
 
 
-def relative_magnitude(explanation_wav: torch.Tensor, wav: torch.Tensor, stft: STFT | None = None) -> torch.Tensor:
-    """``|STFT(explanation)| / |STFT(wav)|`` clipped to [0, 1]: ``(B, T)`` -> ``(B, F, frames)``."""
-    stft = stft or STFT().to(wav.device)
-    mag_e, _ = stft(explanation_wav)
-    mag, _ = stft(wav)
-    return (mag_e / mag.clamp_min(1e-8)).clamp(0, 1)
-
-
 def _overlap_add(chunks: torch.Tensor, starts: list[int], length: int) -> torch.Tensor:
     """Stitch ``(n, W)`` windows into ``(length,)`` with normalised Hann weights."""
     window = chunks.shape[-1]
@@ -79,18 +71,14 @@ def explain_clip(explainer: Explainer, wav: torch.Tensor, target: Target = None)
     exp = explainer.explain(chunks, target=[target if isinstance(target, str) else int(target)] * len(starts))
     if length == window:
         return exp
-    if len(starts) == 1:  # zero-padded short clip: crop back
+    if len(starts) == 1:  # zero-padded short clip: crop back (centred frames: the first ones cover the clip)
         full = wav[None].to(exp.wav.device)
-        explanation = exp.explanation_wav[:, :length]
-        grid = STFTConfig()
-        if exp.saliency.shape[-2:] == (grid.n_freq, grid.n_frames(window)):
-            saliency = exp.saliency[..., :grid.n_frames(length)]
-        else:
-            saliency = relative_magnitude(explanation, full)
-        return Explanation(full, explanation, exp.residual_wav[:, :length], saliency, exp.target[:1], exp.method,
-                           exp.sample_rate, exp.extras)
+        saliency = exp.saliency[..., :exp.grid.n_frames(length)]
+        return Explanation(full, exp.explanation_wav[:, :length], exp.residual_wav[:, :length], saliency,
+                           exp.target[:1], exp.method, exp.sample_rate, exp.grid, exp.extras)
     explanation = _overlap_add(exp.explanation_wav, starts, length)[None]
     residual = _overlap_add(exp.residual_wav, starts, length)[None]
     full = wav[None].to(explanation.device)
-    return Explanation(full, explanation, residual, relative_magnitude(explanation, full), exp.target[:1],
-                       exp.method, exp.sample_rate, {**exp.extras, "windows": starts})
+    saliency = relative_magnitude(explanation, full, STFT(exp.grid).to(full.device))
+    return Explanation(full, explanation, residual, saliency, exp.target[:1], exp.method, exp.sample_rate, exp.grid,
+                       {**exp.extras, "windows": starts})

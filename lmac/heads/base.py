@@ -8,6 +8,8 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from lmac.spectral import STFTConfig
+
 __all__ = ["HeadOutput", "MaskHead"]
 
 
@@ -19,8 +21,9 @@ class HeadOutput:
         explanation_wav: ``(B, T)`` audio the decision rests on.
         residual_wav: ``(B, T)`` the rest.
         mask: the head's own mask, in its own domain (STFT bins or encoder frames), in [0, 1].
-        saliency: ``(B, F, frames)`` in [0, 1] on the STFT grid, for plots and metrics.
+        saliency: ``(B, F, frames)`` in [0, 1] on ``grid``, for plots and metrics.
         sparsity: the tensor the L1 / TV regularisers act on (the mask, or a spectrogram).
+        grid: the STFT grid of ``saliency`` (the head's ``stft`` argument).
     """
 
     explanation_wav: torch.Tensor
@@ -28,13 +31,19 @@ class HeadOutput:
     mask: torch.Tensor
     saliency: torch.Tensor
     sparsity: torch.Tensor
+    grid: STFTConfig
 
 
 class MaskHead(nn.Module, abc.ABC):
     """A decoder from a frozen classifier's features to an explanation of one target class.
 
     Heads are conditioned on the target class, so one trained head explains any class.
+    A head takes its saliency grid as one ``stft`` constructor argument (an
+    :class:`~lmac.spectral.STFTConfig`, ``None`` for the default), exposes it as ``grid`` and
+    returns it on every :class:`HeadOutput`.
     """
+
+    grid: STFTConfig
 
     @abc.abstractmethod
     def forward(self, wav: torch.Tensor, features: list[torch.Tensor], target: torch.Tensor) -> HeadOutput:

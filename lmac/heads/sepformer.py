@@ -14,10 +14,9 @@ import torch.nn.functional as F
 from speechbrain.lobes.models.dual_path import Decoder, Dual_Path_Model, Encoder, SBTransformerBlock
 from torch import nn
 
-from lmac.explainers.windowing import relative_magnitude
 from lmac.heads.base import HeadOutput, MaskHead
 from lmac.heads.spectrogram import FeatureFusion
-from lmac.spectral import STFT
+from lmac.spectral import STFT, STFTConfig, relative_magnitude
 
 __all__ = ["SepFormerMaskHead", "save_codec"]
 
@@ -58,6 +57,8 @@ class SepFormerMaskHead(MaskHead):
             :func:`save_codec`); it is loaded and frozen. ``None`` trains them jointly.
         freeze_codec: keep the encoder/decoder fixed (implied by ``codec_path``; recorded in
             exported checkpoints, whose weights already hold the pair).
+        stft: STFT grid of the saliency and of the sparsity term (``None``: the default
+            :class:`~lmac.spectral.STFTConfig`); the mask itself lives on the encoder's frames.
     """
 
     method_name = "lmac-td"
@@ -66,7 +67,7 @@ class SepFormerMaskHead(MaskHead):
                  n_channels: int = 256, kernel_size: int = 16, masker_channels: int = 256, chunk_size: int = 250,
                  n_dual_blocks: int = 2, n_layers: int = 8, n_heads: int = 8, d_ffn: int = 1024,
                  dropout: float = 0.0, tap_channels: int = 64, codec_path: str | None = None,
-                 freeze_codec: bool = False):
+                 freeze_codec: bool = False, stft: STFTConfig | None = None):
         super().__init__()
         if not 0.0 <= float(alpha) <= 1.0:
             raise ValueError(f"alpha must be in [0, 1], got {alpha}")
@@ -77,7 +78,7 @@ class SepFormerMaskHead(MaskHead):
                             n_channels=n_channels, kernel_size=kernel_size, masker_channels=masker_channels,
                             chunk_size=chunk_size, n_dual_blocks=n_dual_blocks, n_layers=n_layers, n_heads=n_heads,
                             d_ffn=d_ffn, dropout=dropout, tap_channels=tap_channels, codec_path=None,
-                            freeze_codec=bool(freeze_codec or codec_path))
+                            freeze_codec=bool(freeze_codec or codec_path), stft=STFTConfig.of(stft).to_dict())
         self.alpha, self.kernel_size, self.stride = float(alpha), kernel_size, kernel_size // 2
         self.encoder = Encoder(kernel_size=kernel_size, out_channels=n_channels)
         self.decoder = Decoder(in_channels=n_channels, out_channels=1, kernel_size=kernel_size,
@@ -91,12 +92,16 @@ class SepFormerMaskHead(MaskHead):
                                       num_layers=n_dual_blocks, norm="ln", K=chunk_size, num_spks=1,
                                       skip_around_intra=True, linear_layer_after_inter_intra=False)
         self.masker.activation = nn.Sigmoid()  # SepFormer ends in ReLU; LMAC-TD's mask is a sigmoid
-        self.stft = STFT()  # the common STFT grid of saliency maps
+        self.stft = STFT(stft)  # the grid of saliency maps
         if codec_path is not None:
             self._load_codec(codec_path)
         if self._config["freeze_codec"]:
             self.encoder.requires_grad_(False)
             self.decoder.requires_grad_(False)
+
+    @property
+    def grid(self) -> STFTConfig:
+        return self.stft.grid
 
     def config(self) -> dict:
         return dict(self._config)
@@ -141,4 +146,4 @@ class SepFormerMaskHead(MaskHead):
         residual = self.decode(encoded * (1 - mask), length)
         saliency = relative_magnitude(explanation, wav, self.stft)
         sparsity = torch.log1p(self.stft(explanation)[0])
-        return HeadOutput(explanation, residual, mask=mask, saliency=saliency, sparsity=sparsity)
+        return HeadOutput(explanation, residual, mask=mask, saliency=saliency, sparsity=sparsity, grid=self.grid)

@@ -7,7 +7,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from lmac.heads.base import HeadOutput, MaskHead
-from lmac.spectral import STFT
+from lmac.spectral import STFT, STFTConfig
 
 __all__ = ["SpectrogramMaskHead", "SpectralGainMaskHead", "FeatureFusion"]
 
@@ -45,26 +45,32 @@ class SpectrogramMaskHead(MaskHead):
         feature_shapes: shapes (without batch) of the classifier's features, deepest first
             (``AudioClassifier.feature_shapes()``; passed at wiring time).
         n_classes: classes the head can be asked to explain (target conditioning).
-        n_fft, hop_length: the head's STFT.
+        stft: the head's STFT grid (``None``: the default :class:`~lmac.spectral.STFTConfig`); the
+            mask and saliency live on it.
         tap_channels: channels each feature tap is projected to.
         hidden: channels of the temporal decoder.
         kernel_size: temporal kernel of the decoder convolutions.
     """
 
-    def __init__(self, feature_shapes: list[tuple[int, ...]], n_classes: int, n_fft: int = 512,
-                 hop_length: int = 128, tap_channels: int = 64, hidden: int = 256, kernel_size: int = 5):
+    def __init__(self, feature_shapes: list[tuple[int, ...]], n_classes: int, stft: STFTConfig | None = None,
+                 tap_channels: int = 64, hidden: int = 256, kernel_size: int = 5):
         super().__init__()
         feature_shapes = [tuple(int(s) for s in shape) for shape in feature_shapes]
-        self._config = dict(feature_shapes=[list(s) for s in feature_shapes], n_classes=n_classes, n_fft=n_fft,
-                            hop_length=hop_length, tap_channels=tap_channels, hidden=hidden, kernel_size=kernel_size)
-        self.stft = STFT(n_fft, hop_length)
+        self.stft = STFT(stft)
+        self._config = dict(feature_shapes=[list(s) for s in feature_shapes], n_classes=n_classes,
+                            stft=self.grid.to_dict(), tap_channels=tap_channels, hidden=hidden,
+                            kernel_size=kernel_size)
         self.fusion = FeatureFusion(feature_shapes, tap_channels)
         pad = kernel_size // 2
         self.conv_in = nn.Conv1d(self.fusion.out_channels, hidden, kernel_size, padding=pad)
         self.film = nn.Embedding(n_classes, 2 * hidden)  # per-class scale and shift
         nn.init.zeros_(self.film.weight)
         self.conv_mid = nn.Conv1d(hidden, hidden, kernel_size, padding=pad)
-        self.conv_out = nn.Conv1d(hidden, n_fft // 2 + 1, 1)
+        self.conv_out = nn.Conv1d(hidden, self.grid.n_freq, 1)
+
+    @property
+    def grid(self) -> STFTConfig:
+        return self.stft.grid
 
     def config(self) -> dict:
         return {k: (list(v) if isinstance(v, tuple) else v) for k, v in self._config.items()}
@@ -90,7 +96,7 @@ class SpectrogramMaskHead(MaskHead):
         length = wav.shape[-1]
         explanation = self.stft.inverse(mask * mag, phase, length)
         residual = self.stft.inverse((1 - mask) * mag, phase, length)
-        return HeadOutput(explanation, residual, mask=mask, saliency=mask, sparsity=mask)
+        return HeadOutput(explanation, residual, mask=mask, saliency=mask, sparsity=mask, grid=self.grid)
 
 
 class SpectralGainMaskHead(SpectrogramMaskHead):

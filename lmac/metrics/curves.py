@@ -8,9 +8,9 @@ softmax probability of the target class against the fraction of bins removed / a
 A faithful saliency gives a low deletion area and a high insertion area.
 
 Ties in the saliency are broken by bin index (a stable sort), so binary maps are ordered
-deterministically. The saliency must lie on the grid of ``stft`` for the input clip; without
-``stft`` the grid is read off the saliency's shape (``n_fft = 2 (F - 1)``, hop ``n_fft / 4``,
-``/ 2`` or ``/ 8``), so heads with their own STFT (e.g. n_fft 1024 on ESC-50) are scored on theirs.
+deterministically. The saliency must lie on ``grid`` for the input clip: pass the grid that came
+with it (``Explanation.grid``), so a head with its own STFT (e.g. n_fft 1024 on ESC-50) is scored on
+its own grid.
 """
 
 from __future__ import annotations
@@ -20,21 +20,11 @@ from collections.abc import Callable
 import torch
 
 from lmac.metrics.faithfulness import target_prob
-from lmac.spectral import STFT
+from lmac.spectral import STFT, STFTConfig
 
 __all__ = ["deletion_curve", "insertion_curve", "deletion_insertion_curves", "area_under_curve"]
 
 Classifier = Callable[[torch.Tensor], torch.Tensor]
-
-
-def _grid_of(saliency: torch.Tensor, n_samples: int) -> STFT:
-    """The Hann STFT whose grid for ``n_samples`` samples has the saliency's ``(F, frames)`` shape."""
-    n_freq, n_frames = saliency.shape[-2:]
-    n_fft = 2 * (n_freq - 1)
-    for hop in (n_fft // 4, n_fft // 2, n_fft // 8):
-        if hop > 0 and n_samples // hop + 1 == n_frames:
-            return STFT(n_fft, hop)
-    return STFT()  # reported below as off-grid
 
 
 def _keep_masks(saliency: torch.Tensor, steps: int, deletion: bool) -> torch.Tensor:
@@ -53,18 +43,19 @@ def _keep_masks(saliency: torch.Tensor, steps: int, deletion: bool) -> torch.Ten
 
 @torch.no_grad()
 def deletion_insertion_curves(classifier: Classifier, wav: torch.Tensor, saliency: torch.Tensor,
-                              target: torch.Tensor, steps: int = 10,
-                              stft: STFT | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+                              target: torch.Tensor, steps: int = 10, *,
+                              grid: STFTConfig) -> tuple[torch.Tensor, torch.Tensor]:
     """Both curves from one batched classifier call: ``(deletion, insertion)``, each ``(B, steps + 1)``.
 
     Same arguments as :func:`deletion_curve`.
     """
     if steps < 1:
         raise ValueError(f"steps must be at least 1, got {steps}")
-    stft = stft or _grid_of(saliency, wav.shape[-1]).to(wav.device)
+    stft = STFT(grid).to(wav.device)
     mag, phase = stft(wav)
     if saliency.shape != mag.shape:
-        raise ValueError(f"saliency {tuple(saliency.shape)} is not on the STFT grid of the input {tuple(mag.shape)}")
+        raise ValueError(f"saliency {tuple(saliency.shape)} is not on the STFT grid ({stft.grid}) of the input "
+                         f"{tuple(mag.shape)}")
     saliency = saliency.to(mag.device)
     keep = torch.cat([_keep_masks(saliency, steps, deletion=True), _keep_masks(saliency, steps, deletion=False)])
     n = keep.shape[0]  # 2 (steps + 1)
@@ -74,32 +65,32 @@ def deletion_insertion_curves(classifier: Classifier, wav: torch.Tensor, salienc
 
 
 def deletion_curve(classifier: Classifier, wav: torch.Tensor, saliency: torch.Tensor, target: torch.Tensor,
-                   steps: int = 10, stft: STFT | None = None) -> torch.Tensor:
+                   steps: int = 10, *, grid: STFTConfig) -> torch.Tensor:
     """Target probability as the most salient bins are removed.
 
     Args:
         classifier: ``wav (B, T) -> logits (B, C)``.
         wav: ``(B, T)`` the explained clips.
-        saliency: ``(B, F, frames)`` on ``stft``'s grid for ``wav``.
+        saliency: ``(B, F, frames)`` on ``grid`` for ``wav``.
         target: ``(B,)`` class indices.
         steps: number of increments; the curve has ``steps + 1`` points.
-        stft: the transform (default: the package's :class:`~lmac.spectral.STFT`).
+        grid: the STFT grid of the saliency (``Explanation.grid``), keyword only.
 
     Returns:
         ``(B, steps + 1)``; point k has the top ``k / steps`` of the bins removed (point 0 is the
         input rebuilt through the STFT, the last point is silence).
     """
-    return deletion_insertion_curves(classifier, wav, saliency, target, steps, stft)[0]
+    return deletion_insertion_curves(classifier, wav, saliency, target, steps, grid=grid)[0]
 
 
 def insertion_curve(classifier: Classifier, wav: torch.Tensor, saliency: torch.Tensor, target: torch.Tensor,
-                    steps: int = 10, stft: STFT | None = None) -> torch.Tensor:
+                    steps: int = 10, *, grid: STFTConfig) -> torch.Tensor:
     """Target probability as the most salient bins are added to silence.
 
     Same arguments as :func:`deletion_curve`. Returns ``(B, steps + 1)``; point k keeps only the
     top ``k / steps`` of the bins (point 0 is silence, the last point is the whole input).
     """
-    return deletion_insertion_curves(classifier, wav, saliency, target, steps, stft)[1]
+    return deletion_insertion_curves(classifier, wav, saliency, target, steps, grid=grid)[1]
 
 
 def area_under_curve(curve: torch.Tensor) -> torch.Tensor:

@@ -11,7 +11,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import torch  # noqa: E402
 
 from lmac.atomic import atomic_path  # noqa: E402
-from lmac.spectral import STFT  # noqa: E402
+from lmac.spectral import STFT, STFTConfig  # noqa: E402
 
 __all__ = ["save_explanation_png"]
 
@@ -21,14 +21,15 @@ def _db(mag: torch.Tensor) -> torch.Tensor:
 
 
 def save_explanation_png(path: str | os.PathLike, wav: torch.Tensor, explanation_wav: torch.Tensor,
-                         saliency: torch.Tensor, sample_rate: int, title: str = "") -> None:
+                         saliency: torch.Tensor, sample_rate: int, title: str = "", *, grid: STFTConfig) -> None:
     """Three panels: input spectrogram, saliency mask, explanation spectrogram (atomic write).
 
     Args:
         wav, explanation_wav: ``(T,)`` signals.
-        saliency: ``(F, frames)`` in [0, 1].
+        saliency: ``(F, frames)`` in [0, 1] on ``grid``.
+        grid: the saliency's STFT grid (``Explanation.grid``); the spectrograms are drawn on it too.
     """
-    stft = STFT()
+    stft = STFT(grid)
     mag = stft(wav[None].cpu().float())[0][0]
     mag_e = stft(explanation_wav[None].cpu().float())[0][0]
     seconds = wav.shape[-1] / sample_rate

@@ -11,6 +11,7 @@ from torch import nn
 
 from lmac.benchmark import Benchmark, to_markdown, write_results
 from lmac.classifiers import AudioClassifier
+from lmac.tasks.config import fill_grid
 
 __all__ = ["benchmark", "build_methods", "build_settings"]
 
@@ -23,12 +24,19 @@ def _derived(node: DictConfig, **values) -> dict:
 
 
 def build_methods(cfg: DictConfig, classifier: AudioClassifier) -> dict:
-    """Instantiate every ``methods.<name>`` node with ``classifier=`` the benchmark's classifier."""
+    """Instantiate every ``methods.<name>`` node with ``classifier=`` the benchmark's classifier and
+    the benchmark's STFT grid (``cfg.stft``) for every ``stft: null`` in it; refuse a method whose
+    saliency lives on another grid (e.g. a head trained on one), so every map is scored at one resolution."""
+    grid = instantiate(cfg.stft)
     methods = {}
     for name, node in (cfg.get("methods") or {}).items():
         if node is None:
             continue
+        fill_grid(node, cfg.stft)
         method = instantiate(node, classifier=classifier)
+        if getattr(method, "grid", None) != grid:
+            raise ValueError(f"method {name} makes saliency maps on the STFT grid {getattr(method, 'grid', None)}, "
+                             f"the benchmark's grid is {grid}: set stft= (conf/stft/) to the method's grid")
         methods[str(name)] = method.to(cfg.device) if isinstance(method, nn.Module) else method
     return methods
 

@@ -50,7 +50,8 @@ def write_result(result: ClipResult, out_dir: Path) -> list[Path]:
     try:
         png = out_dir / f"{result.stem}.png"
         title = f"{result.stem}: {exp.method}, target {result.info['target_name']}"
-        save_explanation_png(png, exp.wav[0], exp.explanation_wav[0], exp.saliency[0], exp.sample_rate, title)
+        save_explanation_png(png, exp.wav[0], exp.explanation_wav[0], exp.saliency[0], exp.sample_rate, title,
+                             grid=exp.grid)
         written.append(png)
         written += exp.save(out_dir, result.stem, info=[result.info])
     except BaseException:

@@ -10,6 +10,7 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig
 
 from lmac.classifiers import AudioClassifier
+from lmac.tasks.config import fill_grid
 
 __all__ = ["train", "build_module"]
 
@@ -17,12 +18,14 @@ log = logging.getLogger("lmac.train")
 
 
 def build_module(cfg: DictConfig, class_names: list[str]) -> L.LightningModule:
-    """Instantiate classifier, head (sizes derived from the classifier) and the LightningModule."""
+    """Instantiate classifier, head (sizes derived from the classifier, STFT grid from ``cfg.stft``) and
+    the LightningModule."""
     classifier: AudioClassifier = instantiate(cfg.classifier, **_class_names_kwarg(cfg.classifier, class_names))
     if list(classifier.class_names) != list(class_names):
         raise ValueError(f"classifier classes {classifier.class_names} do not match the data's {class_names}")
     parts = {"classifier": classifier}
     if cfg.get("head") is not None:
+        fill_grid(cfg.head, cfg.stft)
         parts["head"] = instantiate(cfg.head, feature_shapes=classifier.feature_shapes(),
                                     n_classes=classifier.n_classes)
     if cfg.get("loss") is not None:

@@ -100,3 +100,18 @@ def test_benchmark_experiments_compose(experiment):
     assert cfg.settings.in_domain._target_ == "lmac.data.contamination.Clean"
     assert len(cfg.methods) > 0 and cfg.runner._target_ == "lmac.benchmark.Benchmark"
     assert cfg.task_name == experiment
+
+
+def test_the_benchmark_gives_every_method_one_grid(exported):
+    from lmac.spectral import STFTConfig
+    from lmac.tasks.benchmark import build_methods
+
+    _, lmac_path = exported
+    clf = tiny_classifier()
+    methods = build_methods(_compose(["stft=esc50", "+method@methods.saliency=saliency",
+                                      "+method@methods.lime_nmf=lime_nmf"]), clf)
+    grid = STFTConfig(1024, 256)
+    assert methods["saliency"].grid == methods["lime_nmf"].grid == methods["lime_nmf"].factorization.grid == grid
+    # a head trained on the default grid cannot join a benchmark on another one
+    with pytest.raises(ValueError, match="STFT grid n_fft 512 / hop 128, the benchmark's grid is n_fft 1024"):
+        build_methods(_compose(["stft=esc50", "+method@methods.lmac=lmac", f"methods.lmac.path={lmac_path}"]), clf)

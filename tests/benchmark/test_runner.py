@@ -10,12 +10,14 @@ from lmac.data.contamination import Clean, WhiteNoise
 from lmac.explainers import LMAC, Explainer
 from lmac.explanation import Explanation
 from lmac.metrics import target_prob
+from lmac.spectral import STFTConfig
 
 
 class Identity(Explainer):
     """The trivial explainer: explanation = input, residual = silence, saliency = ones."""
 
     name = "identity"
+    grid = STFTConfig()
 
     def __init__(self, classifier):
         self.classifier = classifier
@@ -27,7 +29,8 @@ class Identity(Explainer):
     def explain(self, wav, target=None):
         wav, target = self.prepare(wav, target)
         saliency = torch.ones(wav.shape[0], 257, wav.shape[1] // 128 + 1)
-        return Explanation(wav, wav.clone(), torch.zeros_like(wav), saliency, target, self.name, self.sample_rate)
+        return Explanation(wav, wav.clone(), torch.zeros_like(wav), saliency, target, self.name, self.sample_rate,
+                           self.grid)
 
 
 def _data(n=3):
@@ -68,7 +71,7 @@ def test_score_explanation_adds_localisation_and_confound_from_stems():
     target = torch.tensor([item["label"]])
     lead = clf.class_names[item["label"]]
     saliency = torch.rand(1, 257, 63)
-    exp = Explanation(wav, stems[lead].clone(), wav - stems[lead], saliency, target, "oracle", 16000)
+    exp = Explanation(wav, stems[lead].clone(), wav - stems[lead], saliency, target, "oracle", 16000, STFTConfig())
     scores = score_explanation(clf, exp, stems, curve_steps=2, confound="drums")
     assert set(scores) >= {"ai", "ad", "ad_sb", "ag", "ff", "fid_in", "sps", "comp", "del_auc", "ins_auc",
                            "evidence_share", "si_sdr", "confound"}

@@ -5,7 +5,9 @@ import torch
 
 from lmac.metrics import area_under_curve, deletion_curve, deletion_insertion_curves, insertion_curve, target_prob
 from lmac.metrics.curves import _keep_masks
-from lmac.spectral import STFT
+from lmac.spectral import STFT, STFTConfig
+
+GRID = STFTConfig()
 
 SR = 16000
 
@@ -53,8 +55,8 @@ def test_curve_endpoints_are_input_and_silence():
     saliency = torch.rand(1, 257, wav.shape[1] // 128 + 1)
     p = target_prob(clf(wav), target).item()
     p_silence = target_prob(clf(torch.zeros_like(wav)), target).item()
-    deletion = deletion_curve(clf, wav, saliency, target, steps=4)
-    insertion = insertion_curve(clf, wav, saliency, target, steps=4)
+    deletion = deletion_curve(clf, wav, saliency, target, steps=4, grid=GRID)
+    insertion = insertion_curve(clf, wav, saliency, target, steps=4, grid=GRID)
     assert deletion.shape == insertion.shape == (1, 5)
     assert math.isclose(deletion[0, 0].item(), p, rel_tol=1e-4) and math.isclose(deletion[0, -1].item(), p_silence)
     assert math.isclose(insertion[0, -1].item(), p, rel_tol=1e-4) and math.isclose(insertion[0, 0].item(), p_silence)
@@ -63,31 +65,40 @@ def test_curve_endpoints_are_input_and_silence():
 def test_saliency_on_the_evidence_beats_the_opposite():
     clf, wav, target = BandEnergy(), _tones(), torch.tensor([1])
     good, bad = _band_saliency(wav, True), _band_saliency(wav, False)
-    del_good = area_under_curve(deletion_curve(clf, wav, good, target)).item()
-    del_bad = area_under_curve(deletion_curve(clf, wav, bad, target)).item()
-    ins_good = area_under_curve(insertion_curve(clf, wav, good, target)).item()
-    ins_bad = area_under_curve(insertion_curve(clf, wav, bad, target)).item()
+    del_good = area_under_curve(deletion_curve(clf, wav, good, target, grid=GRID)).item()
+    del_bad = area_under_curve(deletion_curve(clf, wav, bad, target, grid=GRID)).item()
+    ins_good = area_under_curve(insertion_curve(clf, wav, good, target, grid=GRID)).item()
+    ins_bad = area_under_curve(insertion_curve(clf, wav, bad, target, grid=GRID)).item()
     assert del_good < del_bad - 0.3 and ins_good > ins_bad + 0.3
 
 
-def test_grid_is_read_off_the_saliency_shape():
-    """A head with its own STFT (n_fft 1024, hop 256, as on ESC-50) is scored on its grid."""
+def test_saliency_is_scored_on_the_grid_it_comes_with():
+    """A head with its own STFT (n_fft 1024, hop 256, as on ESC-50) is scored on its grid, which the
+    caller passes (``Explanation.grid``); nothing is guessed from the shape."""
     clf, wav, target = BandEnergy(), _tones(), torch.tensor([1])
+    grid = STFTConfig(1024, 256)
     saliency = torch.rand(1, 513, wav.shape[1] // 256 + 1, generator=torch.Generator().manual_seed(0))
-    implicit = deletion_curve(clf, wav, saliency, target, steps=3)
-    explicit = deletion_curve(clf, wav, saliency, target, steps=3, stft=STFT(1024, 256))
-    assert torch.allclose(implicit, explicit)
+    deletion, insertion = deletion_insertion_curves(clf, wav, saliency, target, steps=3, grid=grid)
+    p = target_prob(clf(wav), target).item()
+    assert math.isclose(deletion[0, 0].item(), p, rel_tol=1e-4) and math.isclose(insertion[0, -1].item(), p, rel_tol=1e-4)
+    keep = _keep_masks(saliency, 3, deletion=True)[1]  # a third of the bins removed, by hand on the 1024 / 256 grid
+    stft = STFT(grid)
+    mag, phase = stft(wav)
+    expected = target_prob(clf(stft.inverse(keep * mag, phase, wav.shape[-1])), target)
+    assert torch.allclose(deletion[:, 1], expected, atol=1e-6)
+    with pytest.raises(ValueError, match="STFT grid"):  # the same map read on the default grid
+        deletion_curve(clf, wav, saliency, target, steps=3, grid=GRID)
 
 
 def test_saliency_off_the_grid_is_rejected():
     with pytest.raises(ValueError, match="STFT grid"):
-        deletion_curve(BandEnergy(), _tones(), torch.rand(1, 10, 10), torch.tensor([1]))
+        deletion_curve(BandEnergy(), _tones(), torch.rand(1, 10, 10), torch.tensor([1]), grid=GRID)
 
 
 def test_batched_pair_equals_the_single_curves():
     clf, wav, target = BandEnergy(), _tones().repeat(2, 1), torch.tensor([1, 0])
     saliency = torch.rand(2, 257, wav.shape[1] // 128 + 1, generator=torch.Generator().manual_seed(0))
-    deletion, insertion = deletion_insertion_curves(clf, wav, saliency, target, steps=3)
-    assert torch.allclose(deletion, deletion_curve(clf, wav, saliency, target, steps=3))
-    assert torch.allclose(insertion, insertion_curve(clf, wav, saliency, target, steps=3))
+    deletion, insertion = deletion_insertion_curves(clf, wav, saliency, target, steps=3, grid=GRID)
+    assert torch.allclose(deletion, deletion_curve(clf, wav, saliency, target, steps=3, grid=GRID))
+    assert torch.allclose(insertion, insertion_curve(clf, wav, saliency, target, steps=3, grid=GRID))
     assert torch.allclose(deletion[1] + deletion[0], torch.ones(4), atol=1e-6)  # two classes, two targets

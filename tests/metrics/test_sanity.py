@@ -6,7 +6,7 @@ import torch
 from conftest import tiny_classifier, tiny_head
 from lmac.explainers import LMAC, Explainer
 from lmac.explanation import Explanation
-from lmac.spectral import STFT
+from lmac.spectral import STFT, STFTConfig
 from lmac.metrics.sanity import (cascading_randomization, layer_order, model_randomization, passes_randomization,
                                  randomize_layers, rank_correlation)
 
@@ -15,6 +15,7 @@ class ConstantMap(Explainer):
     """A saliency that ignores the classifier: it cannot pass the check."""
 
     name = "constant"
+    grid = STFTConfig()
 
     def __init__(self, classifier):
         self.classifier = classifier
@@ -22,7 +23,7 @@ class ConstantMap(Explainer):
     def explain(self, wav, target=None):
         wav, target = self.prepare(wav, target)
         saliency = torch.linspace(0, 1, 257)[None, :, None].expand(wav.shape[0], 257, wav.shape[1] // 128 + 1)
-        return Explanation(wav, wav, torch.zeros_like(wav), saliency, target, self.name, self.sample_rate)
+        return Explanation(wav, wav, torch.zeros_like(wav), saliency, target, self.name, self.sample_rate, self.grid)
 
 
 class GradientMap(ConstantMap):
@@ -32,12 +33,12 @@ class GradientMap(ConstantMap):
 
     def explain(self, wav, target=None):
         wav, target = self.prepare(wav, target)
-        mag, _ = STFT()(wav)
+        mag, _ = STFT(self.grid)(wav)
         mag.requires_grad_(True)
         logits = self.classifier.logits_from_magnitude(mag)
         (grad,) = torch.autograd.grad(logits.gather(1, target[:, None]).sum(), mag)
         saliency = grad.abs() / grad.abs().flatten(1).amax(1)[:, None, None]
-        return Explanation(wav, wav, torch.zeros_like(wav), saliency, target, self.name, self.sample_rate)
+        return Explanation(wav, wav, torch.zeros_like(wav), saliency, target, self.name, self.sample_rate, self.grid)
 
 
 def _wav(n=2, seconds=0.5):

@@ -40,6 +40,19 @@ def test_data_options(tmp_path, option):
     assert len(dm.dataset("train")) == 2
 
 
+@pytest.mark.parametrize("option", sorted(p.stem for p in (CONFIG_DIR / "stft").glob("*.yaml")))
+def test_stft_options(tmp_path, option):
+    from lmac.spectral import STFTConfig
+    assert isinstance(instantiate(compose([f"stft={option}"], tmp_path).stft), STFTConfig)
+
+
+def test_the_head_gets_the_runs_grid(tmp_path):
+    from lmac.spectral import STFTConfig
+    cfg = compose(["experiment=demo_lmac", "stft=esc50", "head.hidden=8", "head.tap_channels=4"], tmp_path)
+    module = build_module(cfg, instantiate(cfg.data).class_names)
+    assert module.head.grid == STFTConfig(1024, 256)
+
+
 @pytest.mark.parametrize("option", _options("head"))
 def test_head_options(tmp_path, option):
     from conftest import tiny_classifier
