@@ -1,7 +1,8 @@
 """Labelled audio files as fixed-length clips: the shared loader behind ESC-50 and audio folders.
 
-Every item is a dict like the built-in data: ``wav (T,)`` float32 mono at ``sample_rate``,
-peak-normalised and zero-padded or cropped to ``seconds``; ``label`` (int); ``path`` (str).
+Every item is an :class:`~lmac.data.base.Item` like the built-in data: ``wav (T,)`` float32 mono at
+``sample_rate``, peak-normalised and zero-padded or cropped to ``clip_seconds``; ``label`` (int);
+``path`` (str).
 """
 
 from __future__ import annotations
@@ -83,17 +84,17 @@ class ClipDataset(Dataset):
         clips: the files and their labels.
         class_names: one name per label index.
         sample_rate: rate of the returned waveforms (the classifier's).
-        seconds: clip length; shorter files are zero-padded, longer ones cropped from the start.
+        clip_seconds: clip length; shorter files are zero-padded, longer ones cropped from the start.
         normalize: scale each clip so its absolute peak is 0.9.
         transform: optional waveform augmentation applied last (e.g. :class:`lmac.data.NoiseMixer`).
     """
 
     def __init__(self, clips: Sequence[Clip], class_names: Sequence[str], sample_rate: int = 16000,
-                 seconds: float = 5.0, normalize: bool = True, transform: Transform | None = None):
+                 clip_seconds: float = 5.0, normalize: bool = True, transform: Transform | None = None):
         self.clips = list(clips)
         self.class_names = [str(c) for c in class_names]
-        self.sample_rate, self.seconds = int(sample_rate), float(seconds)
-        self.n_samples = int(round(self.seconds * self.sample_rate))
+        self.sample_rate, self.clip_seconds = int(sample_rate), float(clip_seconds)
+        self.n_samples = int(round(self.clip_seconds * self.sample_rate))
         self.normalize, self.transform = normalize, transform
 
     def __len__(self) -> int:
@@ -101,7 +102,7 @@ class ClipDataset(Dataset):
 
     def __getitem__(self, index: int) -> dict:
         clip = self.clips[index]
-        wav = load_audio(clip.path, self.sample_rate, duration=self.seconds)
+        wav = load_audio(clip.path, self.sample_rate, duration=self.clip_seconds)
         wav = fix_length(wav, self.n_samples)
         if self.normalize:
             wav = peak_normalize(wav)

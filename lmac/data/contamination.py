@@ -34,7 +34,7 @@ CONTAMINATION_STEM = "contamination"
 class Contaminated(Dataset, abc.ABC):
     """Base of the settings: wraps ``dataset``; item ``i`` draws from a generator seeded by ``(seed, i)``.
 
-    The wrapped dataset's ``class_names``, ``sample_rate`` and ``stem_names`` are passed through.
+    The wrapped dataset's ``class_names``, ``sample_rate``, ``clip_seconds`` and ``stem_names`` are passed through.
     """
 
     adds_stem = True  # whether items gain a "contamination" stem
@@ -43,6 +43,7 @@ class Contaminated(Dataset, abc.ABC):
         self.dataset, self.seed = dataset, int(seed)
         self.class_names = getattr(dataset, "class_names", None)
         self.sample_rate = getattr(dataset, "sample_rate", None)
+        self.clip_seconds = getattr(dataset, "clip_seconds", None)
         names = getattr(dataset, "stem_names", None)
         self.stem_names = None if names is None else list(names) + ([CONTAMINATION_STEM] if self.adds_stem else [])
 

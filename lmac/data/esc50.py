@@ -16,7 +16,7 @@ from pathlib import Path
 
 import torch
 
-from lmac.data.audio_datamodule import AudioDataModule
+from lmac.data.base import AudioDataModule
 from lmac.data.clips import Clip, ClipDataset, check_files, require_dir
 
 __all__ = ["read_esc50", "esc50_clips", "ESC50DataModule"]
@@ -62,20 +62,20 @@ class ESC50DataModule(AudioDataModule):
         root: the ESC-50 folder (``ESC-50-master`` as released).
         train_folds, val_folds, test_folds: folds of each split (paper: 1-3, 4, 5).
         sample_rate: the classifier's rate (16 kHz in the paper).
-        seconds: clip length (5 s: the whole clip).
+        clip_seconds: clip length (5 s: the whole clip).
         skip_bad_files: skip unreadable or empty files with a warning naming each one
             (checked up front); by default a bad file is an error naming it.
         batch_size, num_workers, noise: see :class:`AudioDataModule`.
     """
 
     def __init__(self, root: str, train_folds: list[int] = (1, 2, 3), val_folds: list[int] = (4,),
-                 test_folds: list[int] = (5,), sample_rate: int = 16000, seconds: float = 5.0,
+                 test_folds: list[int] = (5,), sample_rate: int = 16000, clip_seconds: float = 5.0,
                  skip_bad_files: bool = False, batch_size: int = 16, num_workers: int = 0,
                  noise: Callable[[torch.Tensor], torch.Tensor] | None = None):
         super().__init__(batch_size, num_workers, noise)
         clips, self.class_names = read_esc50(root)
         self.root = Path(root)
-        self.sample_rate, self.seconds = int(sample_rate), float(seconds)
+        self.sample_rate, self.clip_seconds = int(sample_rate), float(clip_seconds)
         self.folds = {"train": list(train_folds), "val": list(val_folds), "test": list(test_folds)}
         for split, folds in self.folds.items():
             _check_folds(clips, folds, self.root, split)
@@ -84,12 +84,12 @@ class ESC50DataModule(AudioDataModule):
     def dataset(self, split: str) -> ClipDataset:
         self._check_split(split)
         clips = [c for c in self.clips if c.fold in self.folds[split]]
-        return ClipDataset(clips, self.class_names, self.sample_rate, self.seconds,
+        return ClipDataset(clips, self.class_names, self.sample_rate, self.clip_seconds,
                            transform=self.noise if split == "train" else None)
 
 
-def esc50_clips(root: str | os.PathLike, folds: list[int] = (5,), sample_rate: int = 16000, seconds: float = 5.0,
-                skip_bad_files: bool = False) -> ClipDataset:
+def esc50_clips(root: str | os.PathLike, folds: list[int] = (5,), sample_rate: int = 16000,
+                clip_seconds: float = 5.0, skip_bad_files: bool = False) -> ClipDataset:
     """The ESC-50 clips of ``folds`` as one dataset (e.g. the benchmark's test clips).
 
     Same clip format as :class:`ESC50DataModule` (resampled, mono, peak-normalised, fixed length).
@@ -97,7 +97,7 @@ def esc50_clips(root: str | os.PathLike, folds: list[int] = (5,), sample_rate: i
     clips, class_names = read_esc50(root)
     _check_folds(clips, folds, Path(root), "test")
     return ClipDataset(_usable([c for c in clips if c.fold in folds], skip_bad_files), class_names, sample_rate,
-                       seconds)
+                       clip_seconds)
 
 
 def _check_folds(clips: list[Clip], folds, root: Path, split: str) -> None:

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import torch
 
-from lmac.data.audio_datamodule import AudioDataModule
+from lmac.data.base import AudioDataModule
 from lmac.data.clips import AUDIO_EXTENSIONS, Clip, ClipDataset, check_files, require_dir
 
 __all__ = ["scan_class_folders", "read_manifest", "hash_split", "AudioFolderDataModule"]
@@ -103,7 +103,7 @@ class AudioFolderDataModule(AudioDataModule):
         train_folds, val_folds, test_folds: folds of each split (manifest with a fold column).
             If none are given, files are split by hash with ``val_fraction`` / ``test_fraction``.
         val_fraction, test_fraction: shares of files for the hash split.
-        sample_rate, seconds: clip format (the classifier's rate and window).
+        sample_rate, clip_seconds: clip format (the classifier's rate and window).
         skip_bad_files: check every file up front and skip unreadable or empty ones with a
             warning; by default a bad file is an error naming it.
         batch_size, num_workers, noise: see :class:`AudioDataModule`.
@@ -112,12 +112,12 @@ class AudioFolderDataModule(AudioDataModule):
     def __init__(self, root: str, manifest: str | None = None, class_names: list[str] | None = None,
                  train_folds: list[int] | None = None, val_folds: list[int] | None = None,
                  test_folds: list[int] | None = None, val_fraction: float = 0.1, test_fraction: float = 0.1,
-                 sample_rate: int = 16000, seconds: float = 5.0, skip_bad_files: bool = False,
+                 sample_rate: int = 16000, clip_seconds: float = 5.0, skip_bad_files: bool = False,
                  batch_size: int = 16, num_workers: int = 0,
                  noise: Callable[[torch.Tensor], torch.Tensor] | None = None):
         super().__init__(batch_size, num_workers, noise)
         self.root = require_dir(root, "audio")
-        self.sample_rate, self.seconds = int(sample_rate), float(seconds)
+        self.sample_rate, self.clip_seconds = int(sample_rate), float(clip_seconds)
         folds = {"train": train_folds, "val": val_folds, "test": test_folds}
         if manifest is not None:
             rows, self.class_names = read_manifest(_resolve(manifest, self.root), self.root, class_names)
@@ -140,5 +140,5 @@ class AudioFolderDataModule(AudioDataModule):
 
     def dataset(self, split: str) -> ClipDataset:
         self._check_split(split)
-        return ClipDataset(self.splits[split], self.class_names, self.sample_rate, self.seconds,
+        return ClipDataset(self.splits[split], self.class_names, self.sample_rate, self.clip_seconds,
                            transform=self.noise if split == "train" else None)

@@ -23,7 +23,7 @@ import torch
 from torch.utils.data import Dataset
 
 from lmac.audio import audio_info, fix_length, load_audio
-from lmac.data.audio_datamodule import AudioDataModule
+from lmac.data.base import AudioDataModule
 from lmac.data.clips import check_files, require_dir
 
 __all__ = ["STEMS", "MUSDB_VALIDATION", "find_tracks", "MUSDBExcerpts", "MUSDBDataModule"]
@@ -68,20 +68,21 @@ class MUSDBExcerpts(Dataset):
         tracks: track folders (from :func:`find_tracks`).
         stems: stem names (file stems in each track folder); also the class names.
         sample_rate: rate of the returned signals.
-        seconds: excerpt length.
-        hop_seconds: distance between excerpt starts (default: ``seconds``, no overlap).
+        clip_seconds: excerpt length.
+        hop_seconds: distance between excerpt starts (default: ``clip_seconds``, no overlap).
         max_excerpts_per_track: keep at most this many excerpts per track, evenly spaced.
     """
 
     def __init__(self, tracks: Sequence[Path], stems: Sequence[str] = STEMS, sample_rate: int = 16000,
-                 seconds: float = 5.0, hop_seconds: float | None = None, max_excerpts_per_track: int | None = None):
+                 clip_seconds: float = 5.0, hop_seconds: float | None = None,
+                 max_excerpts_per_track: int | None = None):
         self.stem_names = self.class_names = list(stems)
-        self.sample_rate, self.seconds = int(sample_rate), float(seconds)
-        hop = float(hop_seconds or seconds)
+        self.sample_rate, self.clip_seconds = int(sample_rate), float(clip_seconds)
+        hop = float(hop_seconds or clip_seconds)
         self.index: list[tuple[Path, float]] = []
         for track in tracks:
             duration = min(audio_info(track / f"{s}.wav").seconds for s in self.stem_names)
-            n = max(int((duration - self.seconds) // hop) + 1, 1)
+            n = max(int((duration - self.clip_seconds) // hop) + 1, 1)
             starts = [i * hop for i in range(n)]
             if max_excerpts_per_track and n > max_excerpts_per_track:
                 step = n / max_excerpts_per_track
@@ -93,8 +94,8 @@ class MUSDBExcerpts(Dataset):
 
     def __getitem__(self, index: int) -> dict:
         track, offset = self.index[index]
-        n_samples = int(round(self.seconds * self.sample_rate))
-        stems = {s: fix_length(load_audio(track / f"{s}.wav", self.sample_rate, offset, self.seconds), n_samples)
+        n_samples = int(round(self.clip_seconds * self.sample_rate))
+        stems = {s: fix_length(load_audio(track / f"{s}.wav", self.sample_rate, offset, self.clip_seconds), n_samples)
                  for s in self.stem_names}
         wav = torch.stack(list(stems.values())).sum(0)
         scale = 0.9 / wav.abs().amax().clamp_min(1e-8)
@@ -112,21 +113,21 @@ class MUSDBDataModule(AudioDataModule):
         stems: stem names to load (and class names).
         val_tracks: names of training tracks held out for validation (default: the official
             musdb validation tracks); every name must exist in ``root/train``.
-        sample_rate, seconds, hop_seconds, max_excerpts_per_track: see :class:`MUSDBExcerpts`.
+        sample_rate, clip_seconds, hop_seconds, max_excerpts_per_track: see :class:`MUSDBExcerpts`.
         skip_bad_files: drop tracks with unreadable stems (with a warning) instead of failing.
         batch_size, num_workers: loader settings.
     """
 
     def __init__(self, root: str, stems: list[str] = STEMS, val_tracks: list[str] = MUSDB_VALIDATION,
-                 sample_rate: int = 16000, seconds: float = 5.0, hop_seconds: float | None = None,
+                 sample_rate: int = 16000, clip_seconds: float = 5.0, hop_seconds: float | None = None,
                  max_excerpts_per_track: int | None = None, skip_bad_files: bool = False,
                  batch_size: int = 16, num_workers: int = 0):
         super().__init__(batch_size, num_workers, noise=None)
         self.root = require_dir(root, "MUSDB18")
         self.class_names = list(stems)
-        self.sample_rate = int(sample_rate)
-        self.kwargs = dict(stems=list(stems), sample_rate=sample_rate, seconds=seconds, hop_seconds=hop_seconds,
-                           max_excerpts_per_track=max_excerpts_per_track)
+        self.sample_rate, self.clip_seconds = int(sample_rate), float(clip_seconds)
+        self.kwargs = dict(stems=list(stems), sample_rate=sample_rate, clip_seconds=clip_seconds,
+                           hop_seconds=hop_seconds, max_excerpts_per_track=max_excerpts_per_track)
         train = find_tracks(self.root / "train", stems, skip_bad_files)
         unknown = [name for name in val_tracks if name not in {t.name for t in train}]
         if unknown:

@@ -1,4 +1,4 @@
-"""Built-in data: mixtures generated on the fly from a seed, with their stems by name.
+"""Built-in data: mixtures generated on the fly from a seed, with their stems by name, and their DataModule.
 
 Two tasks:
 
@@ -8,8 +8,9 @@ Two tasks:
   hold guitar + bass + drums and "piano" clips hold piano + bass; in ``test_bad`` guitar clips
   hold guitar + bass and piano clips hold piano + bass + drums.
 
-Every item is a dict: ``wav (T,)``, ``stems`` (name -> ``(T,)``, zeros for absent sources, and
-``wav == sum(stems)`` exactly), ``label`` (int), ``seed`` (int; regenerates the item).
+Every item is an :class:`~lmac.data.base.Item`: ``wav (T,)``, ``stems`` (name -> ``(T,)``, zeros for
+absent sources, and ``wav == sum(stems)`` exactly), ``label`` (int), ``seed`` (int; regenerates the
+item). The sources are synthesised by :mod:`lmac.data.synthesizers`.
 """
 
 from __future__ import annotations
@@ -20,9 +21,10 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from lmac.data.synth import synthesize
+from lmac.data.base import AudioDataModule
+from lmac.data.synthesizers import synthesize
 
-__all__ = ["SyntheticMixtures", "TASKS", "make_item"]
+__all__ = ["SyntheticMixtures", "SyntheticDataModule", "MixtureCache", "TASKS", "make_item"]
 
 LEADS = ["piano", "guitar", "organ", "flute"]
 
@@ -55,10 +57,10 @@ def _sources(task: str, split: str, label: int, rng: np.random.Generator) -> dic
 
 
 def make_item(task: str, split: str, label: int, seed: int, sample_rate: int = 16000,
-              seconds: float = 2.0) -> dict:
+              clip_seconds: float = 2.0) -> dict:
     """Generate one item from its seed (see module docstring for the fields)."""
     rng = np.random.default_rng(seed)
-    n_samples = int(round(seconds * sample_rate))
+    n_samples = int(round(clip_seconds * sample_rate))
     gains = _sources(task, split, label, rng)
     stems = {name: np.zeros(n_samples, np.float32) for name in TASKS[task]["stems"]}
     for name, gain_db in gains.items():
@@ -78,17 +80,17 @@ class SyntheticMixtures(Dataset):
         split: one of ``TASKS[task]["splits"]``; splits never share items.
         n_items: number of clips; classes are balanced (``label = index % n_classes``).
         seed: base seed; the same (seed, split, index) always gives the same clip.
-        sample_rate, seconds: clip format.
+        sample_rate, clip_seconds: clip format.
     """
 
     def __init__(self, task: str = "instruments", split: str = "train", n_items: int = 1000, seed: int = 0,
-                 sample_rate: int = 16000, seconds: float = 2.0):
+                 sample_rate: int = 16000, clip_seconds: float = 2.0):
         if task not in TASKS:
             raise ValueError(f"unknown task {task!r}; choose from {sorted(TASKS)}")
         if split not in TASKS[task]["splits"]:
             raise ValueError(f"unknown split {split!r} for task {task!r}; choose from {TASKS[task]['splits']}")
         self.task, self.split, self.n_items, self.seed = task, split, int(n_items), int(seed)
-        self.sample_rate, self.seconds = int(sample_rate), float(seconds)
+        self.sample_rate, self.clip_seconds = int(sample_rate), float(clip_seconds)
         self.class_names = list(TASKS[task]["classes"])
         self.stem_names = list(TASKS[task]["stems"])
         self._split_code = zlib.crc32(f"{task}/{split}".encode())
@@ -103,4 +105,60 @@ class SyntheticMixtures(Dataset):
         if not 0 <= index < self.n_items:
             raise IndexError(index)
         label = index % len(self.class_names)
-        return make_item(self.task, self.split, label, self.item_seed(index), self.sample_rate, self.seconds)
+        return make_item(self.task, self.split, label, self.item_seed(index), self.sample_rate, self.clip_seconds)
+
+
+class MixtureCache(Dataset):
+    """Keeps ``wav``, ``label`` and ``seed`` of each generated item after its first use (no stems),
+    so training epochs after the first skip synthesis. About 128 KB per 2 s clip."""
+
+    def __init__(self, dataset: SyntheticMixtures):
+        self.dataset = dataset
+        self._items: dict[int, dict] = {}
+
+    def __len__(self) -> int:
+        return len(self.dataset)
+
+    def __getitem__(self, index: int) -> dict:
+        if index not in self._items:
+            item = self.dataset[index]
+            self._items[index] = {"wav": item["wav"], "label": item["label"], "seed": item["seed"]}
+        return self._items[index]
+
+
+class SyntheticDataModule(AudioDataModule):
+    """Train / val / test loaders for one built-in task.
+
+    Args:
+        task: ``"instruments"`` or ``"confound"``.
+        n_train, n_val, n_test: clips per split.
+        test_split: the task's split behind ``"test"`` (``"test"`` for instruments; ``"test_std"``
+            or ``"test_bad"`` for confound).
+        batch_size, num_workers: loader settings.
+        seed: base seed of every split.
+        sample_rate, clip_seconds: clip format.
+        cache: keep generated train/val mixtures in memory (without stems); use with
+            ``num_workers=0`` (worker processes would each keep their own copy).
+    """
+
+    def __init__(self, task: str = "instruments", n_train: int = 2000, n_val: int = 200, n_test: int = 400,
+                 test_split: str | None = None, batch_size: int = 32, num_workers: int = 0, seed: int = 0,
+                 sample_rate: int = 16000, clip_seconds: float = 2.0, cache: bool = True):
+        super().__init__(batch_size, num_workers)
+        if task not in TASKS:
+            raise ValueError(f"unknown task {task!r}; choose from {sorted(TASKS)}")
+        self.task, self.cache = task, cache
+        self.test_split = test_split or ("test" if task == "instruments" else "test_std")
+        self.sizes = {"train": n_train, "val": n_val, "test": n_test}
+        self.seed, self.sample_rate, self.clip_seconds = seed, int(sample_rate), float(clip_seconds)
+        self.class_names = list(TASKS[task]["classes"])
+
+    def dataset(self, split: str) -> SyntheticMixtures:
+        """The generated clips of ``split`` (``"test"`` is the task's ``test_split``), with stems."""
+        self._check_split(split)
+        return SyntheticMixtures(self.task, self.test_split if split == "test" else split, self.sizes[split],
+                                 self.seed, self.sample_rate, self.clip_seconds)
+
+    def loader_dataset(self, split: str) -> Dataset:
+        data = self.dataset(split)
+        return MixtureCache(data) if self.cache and split in ("train", "val") else data

@@ -11,6 +11,7 @@ from torch import nn
 
 from lmac.benchmark import Benchmark, to_markdown, write_results
 from lmac.classifiers import AudioClassifier
+from lmac.data import check_clip_format
 from lmac.tasks.config import fill_grid
 
 __all__ = ["benchmark", "build_methods", "build_settings"]
@@ -42,12 +43,10 @@ def build_methods(cfg: DictConfig, classifier: AudioClassifier) -> dict:
 
 
 def build_settings(cfg: DictConfig, classifier: AudioClassifier) -> dict:
-    """The data (clip format derived from the classifier), wrapped by every ``settings.<name>`` node."""
+    """The data (clip format derived from the classifier, then checked), wrapped by every ``settings.<name>`` node."""
     data = instantiate(cfg.data, **_derived(cfg.data, sample_rate=classifier.sample_rate,
-                                            seconds=classifier.clip_seconds))
-    names = getattr(data, "class_names", None)
-    if names is not None and list(names) != list(classifier.class_names):
-        raise ValueError(f"data classes {names} do not match the classifier's {classifier.class_names}")
+                                            clip_seconds=classifier.clip_seconds))
+    check_clip_format(classifier, data)
     return {str(name): instantiate(node, dataset=data) for name, node in (cfg.get("settings") or {}).items()
             if node is not None}
 

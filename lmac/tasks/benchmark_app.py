@@ -6,13 +6,14 @@ import hydra
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
-from lmac.tasks.config import CONFIG_DIR
+from lmac.tasks.config import CONFIG_DIR, one_line_errors
 
 
 @hydra.main(config_path=str(CONFIG_DIR), config_name="benchmark", version_base="1.3")
 def main(cfg: DictConfig) -> None:
     from lmac.tasks.benchmark import benchmark
-    benchmark(cfg, HydraConfig.get().runtime.output_dir)
+    with one_line_errors("lmac benchmark"):
+        benchmark(cfg, HydraConfig.get().runtime.output_dir)
 
 
 if __name__ == "__main__":

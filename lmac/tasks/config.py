@@ -2,17 +2,34 @@
 
 from __future__ import annotations
 
+import contextlib
+import sys
+from collections.abc import Iterator
+
 from omegaconf import DictConfig, ListConfig, OmegaConf
 
 from lmac.resources import CONFIG_DIR, shipped_checkpoint
 
-__all__ = ["CONFIG_DIR", "register_resolvers", "fill_grid"]
+__all__ = ["CONFIG_DIR", "register_resolvers", "fill_grid", "method_config", "one_line_errors"]
 
 
 def register_resolvers() -> None:
     """``${lmac_checkpoint:NAME}`` -> the path of the shipped checkpoint ``NAME`` (``lmac/checkpoints/NAME.pt``)."""
     if not OmegaConf.has_resolver("lmac_checkpoint"):
         OmegaConf.register_new_resolver("lmac_checkpoint", lambda name: str(shipped_checkpoint(name)))
+
+
+def method_config(name: str) -> DictConfig:
+    """The method option ``name`` (``lmac/conf/method/<name>.yaml``) composed as ``lmac benchmark``
+    composes it (options built on a base, such as the ``lime_*`` ones on ``lime_base``, come out
+    whole); build it with ``hydra.utils.instantiate(method_config(name), classifier=...)``. For
+    scripts: it (re)initialises Hydra's global state, so do not call it inside a running Hydra app."""
+    from hydra import compose, initialize_config_dir
+    from hydra.core.global_hydra import GlobalHydra
+
+    GlobalHydra.instance().clear()
+    with initialize_config_dir(str(CONFIG_DIR), version_base="1.3"):
+        return compose("benchmark", overrides=[f"+method@methods.{name}={name}"]).methods[name]
 
 
 def fill_grid(node: DictConfig | ListConfig | None, grid: DictConfig) -> None:
@@ -27,6 +44,20 @@ def fill_grid(node: DictConfig | ListConfig | None, grid: DictConfig) -> None:
     elif isinstance(node, ListConfig):
         for value in node._iter_ex(resolve=False):
             fill_grid(value, grid)
+
+
+@contextlib.contextmanager
+def one_line_errors(prog: str) -> Iterator[None]:
+    """Bad input met by the wiring (data that does not fit the classifier, an unusable checkpoint or
+    audio file) ends the task with one line on stderr and exit code 2, like the other lmac commands."""
+    from lmac.audio import AudioError
+    from lmac.checkpoint import CheckpointError
+    from lmac.data.base import ClipFormatError
+    try:
+        yield
+    except (ClipFormatError, CheckpointError, AudioError) as err:
+        print(f"{prog}: error: {err}", file=sys.stderr)
+        sys.exit(2)
 
 
 register_resolvers()

@@ -76,13 +76,14 @@ def explain_files(explainer: Explainer, inputs: list[str], out_dir: str | Path, 
 
 def run_demo(explainer: Explainer, out_dir: str | Path, n: int = 5, seed: int = 1234) -> list[ClipResult]:
     """Explain ``n`` freshly generated built-in clips; also writes each input as ``demo_<i>.wav``."""
-    from lmac.data.synthetic import TASKS, SyntheticMixtures
+    from lmac.data import TASKS, SyntheticMixtures, check_clip_format
     names = explainer.classifier.class_names
     task = next((t for t, spec in TASKS.items() if spec["classes"] == names), None)
     if task is None:
         raise ValueError(f"the demo needs a classifier for a built-in task; this one has classes {names}")
     data = SyntheticMixtures(task, "demo", n_items=n, seed=seed, sample_rate=explainer.sample_rate,
-                             seconds=explainer.classifier.clip_seconds)
+                             clip_seconds=explainer.classifier.clip_seconds)
+    check_clip_format(explainer.classifier, data)
     out_dir = Path(out_dir)
     results = []
     for i in range(n):

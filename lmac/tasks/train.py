@@ -10,6 +10,7 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig
 
 from lmac.classifiers import AudioClassifier
+from lmac.data import AudioDataModule, check_clip_format
 from lmac.tasks.config import fill_grid
 
 __all__ = ["train", "build_module"]
@@ -17,12 +18,11 @@ __all__ = ["train", "build_module"]
 log = logging.getLogger("lmac.train")
 
 
-def build_module(cfg: DictConfig, class_names: list[str]) -> L.LightningModule:
-    """Instantiate classifier, head (sizes derived from the classifier, STFT grid from ``cfg.stft``) and
-    the LightningModule."""
-    classifier: AudioClassifier = instantiate(cfg.classifier, **_class_names_kwarg(cfg.classifier, class_names))
-    if list(classifier.class_names) != list(class_names):
-        raise ValueError(f"classifier classes {classifier.class_names} do not match the data's {class_names}")
+def build_module(cfg: DictConfig, data: AudioDataModule) -> L.LightningModule:
+    """Instantiate classifier (checked against the data's clip format), head (sizes derived from the
+    classifier, STFT grid from ``cfg.stft``) and the LightningModule."""
+    classifier: AudioClassifier = instantiate(cfg.classifier, **_class_names_kwarg(cfg.classifier, data.class_names))
+    check_clip_format(classifier, data)
     parts = {"classifier": classifier}
     if cfg.get("head") is not None:
         fill_grid(cfg.head, cfg.stft)
@@ -47,7 +47,7 @@ def train(cfg: DictConfig, run_dir: str | Path) -> dict[str, float]:
     run_dir = Path(run_dir)
     L.seed_everything(cfg.seed, workers=True)
     datamodule = instantiate(cfg.data)
-    module = build_module(cfg, datamodule.class_names)
+    module = build_module(cfg, datamodule)
     callbacks = [instantiate(c) for c in (cfg.get("callbacks") or {}).values()]
     loggers = [instantiate(lg) for lg in (cfg.get("logger") or {}).values()]
     trainer: L.Trainer = instantiate(cfg.trainer, callbacks=callbacks, logger=loggers or False)

@@ -6,7 +6,7 @@ import hydra
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, open_dict
 
-from lmac.tasks.config import CONFIG_DIR
+from lmac.tasks.config import CONFIG_DIR, one_line_errors
 
 
 @hydra.main(config_path=str(CONFIG_DIR), config_name="train", version_base="1.3")
@@ -15,7 +15,8 @@ def main(cfg: DictConfig) -> None:
     hc = HydraConfig.get()
     with open_dict(cfg):
         cfg.overrides = list(hc.overrides.task)
-    train(cfg, hc.runtime.output_dir)
+    with one_line_errors("lmac train"):
+        train(cfg, hc.runtime.output_dir)
 
 
 if __name__ == "__main__":

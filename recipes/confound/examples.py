@@ -18,8 +18,9 @@ from hydra import compose, initialize_config_dir
 from hydra.utils import instantiate
 
 from lmac.audio import save_audio
-from lmac.data import SyntheticMixtures
+from lmac.data import SyntheticMixtures, check_clip_format
 from lmac.metrics.localization import stem_energy_share
+from lmac.tasks.benchmark import build_methods
 from lmac.tasks.config import CONFIG_DIR
 from lmac.tasks.explain import ClipResult, explain_waveform, write_result
 
@@ -33,8 +34,9 @@ def main() -> None:
     with initialize_config_dir(str(CONFIG_DIR), version_base="1.3"):
         cfg = compose("benchmark", overrides=["experiment=confound_benchmark"])
     classifier = instantiate(cfg.classifier)
-    methods = {name: instantiate(node, classifier=classifier) for name, node in cfg.methods.items()}
+    methods = build_methods(cfg, classifier)
     data = SyntheticMixtures("confound", "test_bad", n_items=2 * args.n, seed=cfg.seed)
+    check_clip_format(classifier, data)
     for explainer in methods.values():
         if hasattr(explainer, "progress"):
             explainer.progress = False

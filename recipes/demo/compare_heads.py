@@ -17,7 +17,7 @@ import time
 
 import torch
 
-from lmac.data import SyntheticMixtures
+from lmac.data import SyntheticMixtures, check_clip_format
 from lmac.explainers import LMAC
 from lmac.metrics import faithfulness, fidelity_in
 
@@ -75,7 +75,8 @@ def main(argv: list[str] | None = None) -> None:
         explainer = LMAC.from_pretrained(path).eval()
         clf = explainer.classifier
         data = SyntheticMixtures(args.task, "demo", args.n, seed=args.seed, sample_rate=clf.sample_rate,
-                                 seconds=clf.clip_seconds)
+                                 clip_seconds=clf.clip_seconds)
+        check_clip_format(clf, data)
         wav = torch.stack([data[i]["wav"] for i in range(len(data))])
         s = score(explainer, wav)
         ratio = time_ratio(explainer, wav[: args.timing_clips])

@@ -70,7 +70,7 @@ def test_benchmark_cli_refuses_a_head_from_another_classifier(tmp_path, exported
 @pytest.mark.parametrize("option", sorted(p.stem for p in (CONFIG_DIR / "setting").glob("*.yaml")))
 def test_setting_options_wrap_the_data(option):
     cfg = _compose([f"+setting@settings.extra={option}"])
-    data = SyntheticMixtures("instruments", "test", n_items=2, seed=0, seconds=0.5)
+    data = SyntheticMixtures("instruments", "test", n_items=2, seed=0, clip_seconds=0.5)
     setting = instantiate(cfg.settings.extra, dataset=data)
     assert len(setting) == 2 and torch.allclose(sum(setting[0]["stems"].values()), setting[0]["wav"], atol=1e-5)
 

@@ -34,7 +34,7 @@ class Identity(Explainer):
 
 
 def _data(n=3):
-    return SyntheticMixtures("instruments", "test", n_items=n, seed=0, seconds=0.5)
+    return SyntheticMixtures("instruments", "test", n_items=n, seed=0, clip_seconds=0.5)
 
 
 def test_trivial_explainer_meets_the_invariants():
@@ -103,7 +103,7 @@ class DrumsOracle(Identity):
 
 def test_confound_rate_on_test_bad_uses_the_bound_stems():
     clf = tiny_classifier(["guitar", "piano"])
-    data = SyntheticMixtures("confound", "test_bad", n_items=2, seed=0, seconds=0.5)  # guitar (no drums), piano
+    data = SyntheticMixtures("confound", "test_bad", n_items=2, seed=0, clip_seconds=0.5)  # guitar (no drums), piano
     records = Benchmark(curve_steps=2, sanity_clips=0, confound="drums", progress=False).run(
         clf, {"oracle": DrumsOracle(clf)}, {"test_bad": Clean(data)})
     # only the clip that holds drums counts (the guitar clip has none: NaN, left out)

@@ -20,7 +20,7 @@ def _class_folders(root, per_class=10):
 
 def test_class_subfolders_hash_split(tmp_path):
     root = _class_folders(tmp_path / "clips")
-    dm = AudioFolderDataModule(str(root), sample_rate=16000, seconds=0.5, val_fraction=0.2, test_fraction=0.2)
+    dm = AudioFolderDataModule(str(root), sample_rate=16000, clip_seconds=0.5, val_fraction=0.2, test_fraction=0.2)
     assert dm.class_names == ["bird", "cat"]  # sorted folder names
     splits = {s: dm.dataset(s) for s in ("train", "val", "test")}
     assert sum(len(d) for d in splits.values()) == 20
@@ -42,7 +42,7 @@ def test_manifest_with_folds_and_class_list(tmp_path):
         lines.append(f"wavs/{i}.wav,{['yes', 'no'][i % 2]},{i % 3 + 1}")
     (root / "manifest.csv").write_text("\n".join(lines) + "\n")
     dm = AudioFolderDataModule(str(root), manifest="manifest.csv", class_names=["no", "yes", "maybe"],
-                               train_folds=[1], val_folds=[2], test_folds=[3], seconds=0.2)
+                               train_folds=[1], val_folds=[2], test_folds=[3], clip_seconds=0.2)
     assert dm.class_names == ["no", "yes", "maybe"]
     train = dm.dataset("train")
     assert [c.path.rsplit("/", 1)[-1] for c in train.clips] == ["0.wav", "3.wav"]  # fold 1

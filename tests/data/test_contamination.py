@@ -48,7 +48,7 @@ def test_white_noise_hand_computed_from_the_seeded_generator():
 
 @pytest.mark.parametrize("setting", [OtherClassMixture, WhiteNoise, UnrelatedSource])
 def test_settings_keep_stems_consistent_and_are_deterministic(setting):
-    clean = SyntheticMixtures("instruments", "test", n_items=4, seed=0, seconds=0.5)
+    clean = SyntheticMixtures("instruments", "test", n_items=4, seed=0, clip_seconds=0.5)
     data = setting(clean, seed=1)
     assert len(data) == 4 and data.stem_names == clean.stem_names + [CONTAMINATION_STEM]
     for i in range(2):
@@ -62,7 +62,7 @@ def test_settings_keep_stems_consistent_and_are_deterministic(setting):
 
 
 def test_clean_is_identity():
-    clean = SyntheticMixtures("instruments", "test", n_items=2, seed=0, seconds=0.5)
+    clean = SyntheticMixtures("instruments", "test", n_items=2, seed=0, clip_seconds=0.5)
     assert torch.equal(Clean(clean)[1]["wav"], clean[1]["wav"]) and Clean(clean).stem_names == clean.stem_names
 
 

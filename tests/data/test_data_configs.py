@@ -30,6 +30,6 @@ def test_folder_and_musdb_options(tmp_path):
     dm = instantiate(compose(["data=folder", f"data.root={tmp_path / 'clips'}"], tmp_path).data)
     assert dm.class_names == ["a", "b"]
     root = make_musdb(tmp_path / "musdb", {"train": ["T1", "T2"], "test": ["T3"]})
-    dm = instantiate(compose(["data=musdb", f"data.root={root}", "data.val_tracks=[T2]", "data.seconds=1.0"],
+    dm = instantiate(compose(["data=musdb", f"data.root={root}", "data.val_tracks=[T2]", "data.clip_seconds=1.0"],
                              tmp_path).data)
     assert len(dm.dataset("train")) == 2 and len(dm.dataset("val")) == 2 and len(dm.dataset("test")) == 2

@@ -14,7 +14,7 @@ def esc50(tmp_path):
 
 
 def test_folds_classes_and_item_format(esc50):
-    dm = ESC50DataModule(str(esc50), sample_rate=16000, seconds=1.5, batch_size=4)
+    dm = ESC50DataModule(str(esc50), sample_rate=16000, clip_seconds=1.5, batch_size=4)
     assert dm.class_names == ESC_CLASSES
     sizes = {split: len(dm.dataset(split)) for split in ("train", "val", "test")}
     assert sizes == {"train": 18, "val": 6, "test": 6}  # 3 folds x 3 classes x 2, then 1 fold each
@@ -32,7 +32,7 @@ def test_folds_classes_and_item_format(esc50):
 
 
 def test_stereo_is_downmixed_and_folds_are_selectable(esc50):
-    dm = ESC50DataModule(str(esc50), train_folds=[1], val_folds=[2], test_folds=[3, 4], seconds=1.0)
+    dm = ESC50DataModule(str(esc50), train_folds=[1], val_folds=[2], test_folds=[3, 4], clip_seconds=1.0)
     assert len(dm.dataset("test")) == 12
     siren = [c for c in dm.dataset("train").clips if c.label == 2][0]
     assert dm.dataset("train")[dm.dataset("train").clips.index(siren)]["wav"].shape == (16000,)

@@ -16,7 +16,7 @@ def musdb(tmp_path):
 
 
 def test_splits_excerpts_and_stems_sum_to_mixture(musdb):
-    dm = MUSDBDataModule(str(musdb), val_tracks=["B - two"], seconds=0.5, hop_seconds=0.5)
+    dm = MUSDBDataModule(str(musdb), val_tracks=["B - two"], clip_seconds=0.5, hop_seconds=0.5)
     assert dm.class_names == ["vocals", "drums", "bass", "other"]
     train, val, test = (dm.dataset(s) for s in ("train", "val", "test"))
     assert (len(train), len(val), len(test)) == (8, 4, 4)  # 2 s tracks -> 4 excerpts each
@@ -31,7 +31,7 @@ def test_splits_excerpts_and_stems_sum_to_mixture(musdb):
 
 
 def test_max_excerpts_and_overlap(musdb):
-    dm = MUSDBDataModule(str(musdb), val_tracks=[], seconds=1.0, hop_seconds=0.25, max_excerpts_per_track=2)
+    dm = MUSDBDataModule(str(musdb), val_tracks=[], clip_seconds=1.0, hop_seconds=0.25, max_excerpts_per_track=2)
     offsets = [off for track, off in dm.dataset("test").index]
     assert offsets == [0.0, 0.5]  # 5 excerpts (0, .25, .5, .75, 1.0) thinned to 2, evenly spaced
 
@@ -42,7 +42,7 @@ def test_unknown_val_track_and_missing_stem(musdb, caplog):
     (musdb / "train" / "C - three" / "bass.wav").unlink()
     with pytest.raises(AudioError, match="C - three/bass.wav: no such file"):
         MUSDBDataModule(str(musdb), val_tracks=[])
-    dm = MUSDBDataModule(str(musdb), val_tracks=[], skip_bad_files=True, seconds=1.0)
+    dm = MUSDBDataModule(str(musdb), val_tracks=[], skip_bad_files=True, clip_seconds=1.0)
     assert [t.name for t in dm.tracks["train"]] == ["A - one", "B - two"]
     assert "C - three/bass.wav" in caplog.text
 

@@ -2,7 +2,7 @@ import pytest
 import torch
 
 from lmac.data import SyntheticDataModule, SyntheticMixtures, make_item
-from lmac.data.synth import SYNTHS, synthesize
+from lmac.data.synthesizers import SYNTHS, synthesize
 
 
 def test_items_are_deterministic_and_stems_sum_to_mixture():
@@ -57,7 +57,7 @@ def test_bad_task_or_split():
 
 def test_datamodule_batches_and_cache():
     dm = SyntheticDataModule("confound", n_train=4, n_val=2, n_test=2, test_split="test_bad", batch_size=2,
-                             seconds=0.5)
+                             clip_seconds=0.5)
     batch = next(iter(dm.train_dataloader()))
     assert batch["wav"].shape == (2, 8000) and batch["label"].shape == (2,)
     first = dm.train_dataloader().dataset[0]["wav"]

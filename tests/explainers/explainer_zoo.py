@@ -33,7 +33,7 @@ def band_split(wav: torch.Tensor) -> dict[str, torch.Tensor]:
 
 def mixtures(n: int = 2, seconds: float = 0.5) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
     """``n`` built-in instrument mixtures ``(n, T)`` and their stems ``{name: (n, T)}``."""
-    items = [make_item("instruments", "test", i % 4, seed=100 + i, sample_rate=SR, seconds=seconds) for i in range(n)]
+    items = [make_item("instruments", "test", i % 4, seed=100 + i, sample_rate=SR, clip_seconds=seconds) for i in range(n)]
     stems = {k: torch.stack([it["stems"][k] for it in items]) for k in items[0]["stems"]}
     return torch.stack([it["wav"] for it in items]), stems
 

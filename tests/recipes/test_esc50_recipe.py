@@ -24,7 +24,7 @@ def test_esc50_lmac_train_command(tmp_path):
     run = run_cli("train", "experiment=esc50_lmac", f"data.root={esc50}", f"classifier.folder={cnn14}",
                   "+data/noise=wham", f"data.noise.root={wham}",
                   # tiny settings for CI: 1 s clips, small head, one epoch
-                  "data.seconds=1.0", "data.batch_size=3", "head.hidden=16", "head.tap_channels=8",
+                  "data.clip_seconds=1.0", "data.batch_size=3", "head.hidden=16", "head.tap_channels=8",
                   "trainer.max_epochs=1", f"hydra.run.dir={run_dir}")
     assert run.returncode == 0, run.stderr[-3000:]
     assert "exported" in run.stdout

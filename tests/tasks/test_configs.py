@@ -27,7 +27,7 @@ def test_experiments_build_their_module(tmp_path, experiment):
     if _needs_user_files(cfg.data) or _needs_user_files(cfg.classifier):
         pytest.skip("needs user files; run on fixtures in tests/recipes")
     datamodule = instantiate(cfg.data)
-    module = build_module(cfg, datamodule.class_names)
+    module = build_module(cfg, datamodule)
     assert hasattr(module, "export")
     assert cfg.monitor.startswith("val/")
 
@@ -49,7 +49,7 @@ def test_stft_options(tmp_path, option):
 def test_the_head_gets_the_runs_grid(tmp_path):
     from lmac.spectral import STFTConfig
     cfg = compose(["experiment=demo_lmac", "stft=esc50", "head.hidden=8", "head.tap_channels=4"], tmp_path)
-    module = build_module(cfg, instantiate(cfg.data).class_names)
+    module = build_module(cfg, instantiate(cfg.data))
     assert module.head.grid == STFTConfig(1024, 256)
 
 

@@ -10,7 +10,7 @@ from helpers import run_cli
 from lmac.classifiers import load_classifier, save_classifier
 from lmac.explainers import LMAC
 
-TINY_DATA = ["data.n_train=8", "data.n_val=4", "data.n_test=4", "data.batch_size=4", "data.seconds=0.5"]
+TINY_DATA = ["data.n_train=8", "data.n_val=4", "data.n_test=4", "data.batch_size=4", "data.clip_seconds=0.5"]
 
 
 @pytest.fixture(scope="module")
@@ -63,3 +63,12 @@ def test_wrong_classifier_for_data_is_a_clear_error(tmp_path, tiny_classifier_fi
     run = run_cli(*_head_args(tmp_path, tiny_classifier_file, "data=confound"))
     assert run.returncode != 0
     assert "do not match the data" in run.stderr
+
+
+def test_clip_format_mismatch_is_one_line_and_writes_nothing(tmp_path, tiny_classifier_file):
+    """The tiny classifier takes 0.5 s windows at 16 kHz; data of another length is refused up front."""
+    run = run_cli(*_head_args(tmp_path, tiny_classifier_file, "data.clip_seconds=0.25"))
+    assert run.returncode == 2, run.stderr[-3000:]
+    assert run.stderr.strip().splitlines()[-1] == ("lmac train: error: SyntheticDataModule gives 0.25 s clips but the "
+                                                  "classifier's window is 0.5 s: set the data's clip_seconds to 0.5")
+    assert "Traceback" not in run.stderr and not (tmp_path / "explainer.pt").exists()

@@ -7,7 +7,7 @@ from helpers import run_cli
 from lmac.classifiers import save_classifier
 from lmac.explainers import LMAC
 
-TINY = ["data.n_train=8", "data.n_val=4", "data.n_test=4", "data.batch_size=4", "data.seconds=0.5",
+TINY = ["data.n_train=8", "data.n_val=4", "data.n_test=4", "data.batch_size=4", "data.clip_seconds=0.5",
         "head.n_channels=8", "head.masker_channels=8", "head.n_heads=2", "head.d_ffn=16", "head.tap_channels=4",
         "head.chunk_size=20", "trainer.max_epochs=1"]
 

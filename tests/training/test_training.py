@@ -13,7 +13,7 @@ from lmac.training import ClassifierModule, ExplainerModule, ExplanationExamples
 
 
 def _loader(n=8):
-    return DataLoader(SyntheticMixtures("instruments", "train", n, seconds=0.5), batch_size=4)
+    return DataLoader(SyntheticMixtures("instruments", "train", n, clip_seconds=0.5), batch_size=4)
 
 
 def _trainer(tmp_path, max_epochs=1, **kw):

@@ -1,4 +1,5 @@
-"""Numpy instrument synthesisers for the built-in data: piano, guitar, organ, flute, bass, drums.
+"""Numpy instrument synthesisers for the built-in data (not a dataset: see synthetic.py): piano, guitar,
+organ, flute, bass, drums.
 
 Each function takes a ``numpy.random.Generator``, a sample rate and a length in samples and
 returns a float32 ``(T,)`` stem (not normalised). They are deliberately simple physical or
