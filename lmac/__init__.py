@@ -1,8 +1,9 @@
 """lmac: listenable explanations for audio classifiers.
 
 The public API: classifiers (``AudioClassifier``, ``MelCNN``, ``TappedClassifier``, ``Cnn14Classifier``),
-heads (``SpectrogramMaskHead``), explainers behind one verb ``explain(wav, target=None) -> Explanation``
-(``LMAC``, ``SourceLIME`` with its factorizations, the captum gradient methods), and audio I/O.
+the shipped heads (``SpectralGainMaskHead``, ``SpectrogramMaskHead``, ``SepFormerMaskHead``), explainers
+behind one verb ``explain(wav, target=None) -> Explanation`` (``LMAC``, ``SourceLIME`` with its
+factorizations, the captum gradient methods), the STFT grid type (``STFTConfig``), and audio I/O.
 
 Names are imported on first use (PEP 562), so ``import lmac`` is cheap and the ``lmac`` command can
 check that torch and torchaudio load together before anything imports them.
@@ -23,7 +24,8 @@ _EXPORTS = {
                         "Saliency", "SeparatorFactorization", "SmoothGrad", "SourceLIME", "SpeechBrainSeparator",
                         "TimeFrequencyGrid", "TimeSegments", "classify_clip", "explain_clip"],
     "lmac.explanation": ["Explanation"],
-    "lmac.heads": ["HeadOutput", "MaskHead", "SpectrogramMaskHead"],
+    "lmac.heads": ["HeadOutput", "MaskHead", "SepFormerMaskHead", "SpectralGainMaskHead", "SpectrogramMaskHead"],
+    "lmac.spectral": ["STFTConfig"],
 }
 _MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
 

@@ -7,15 +7,22 @@ A component (classifier or head) is stored as a plain record::
 
 Only plain containers, numbers, strings and tensors are stored, so loading never unpickles
 code. Rebuilding imports the named class only from the ``lmac`` package unless the caller
-explicitly allows other modules.
+explicitly allows other modules. A component's init kwargs are recorded by :func:`capture_init`
+on its ``__init__``; every file carries a format tag (:data:`CLASSIFIER_FORMAT`,
+:data:`EXPLAINER_FORMAT`).
 """
 
 from __future__ import annotations
 
+import copy
+import dataclasses
+import functools
 import hashlib
 import importlib
+import inspect
 import os
 import platform
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -25,12 +32,78 @@ from torch import nn
 from lmac.atomic import atomic_path
 from lmac.resources import resolve_checkpoint
 
-__all__ = ["CheckpointError", "versions", "fingerprint", "component_record", "build_component",
-           "save_checkpoint", "load_checkpoint", "read_weights_only"]
+__all__ = ["CLASSIFIER_FORMAT", "EXPLAINER_FORMAT", "CheckpointError", "capture_init", "captured_config", "amend_config",
+           "versions", "fingerprint", "component_record", "build_component", "save_checkpoint", "load_checkpoint",
+           "read_weights_only"]
+
+CLASSIFIER_FORMAT = "lmac-classifier/1"
+EXPLAINER_FORMAT = "lmac-explainer/1"
 
 
 class CheckpointError(ValueError):
     """A checkpoint that cannot be used: unreadable, wrong kind, or for another classifier."""
+
+
+def _plain(value: Any) -> Any:
+    """An init argument as a plain value a weights-only checkpoint can hold (tuples and config
+    containers become lists / dicts, dataclasses such as ``STFTConfig`` their field dicts)."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, os.PathLike):
+        return os.fspath(value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return _plain(dataclasses.asdict(value))
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items() if k != "_target_"}
+    if isinstance(value, Sequence):
+        return [_plain(v) for v in value]
+    raise TypeError(f"cannot record an init argument of type {type(value).__name__} in a checkpoint")
+
+
+def capture_init(init: Callable) -> Callable:
+    """Decorate a component's ``__init__`` so that ``self._config`` holds the call's arguments
+    (defaults filled in, as plain values): the kwargs :func:`captured_config` returns and
+    :func:`build_component` rebuilds the component from. The outermost decorated ``__init__`` of
+    a class hierarchy records; the body may amend the record with :func:`amend_config` (e.g. drop a
+    file path whose contents the weights already hold). An argument that is not a plain value (a tensor, a model)
+    makes the component undescribable: it is then stored by weight fingerprint only."""
+    signature = inspect.signature(init)
+
+    @functools.wraps(init)
+    def wrapper(self, *args, **kwargs):
+        if "_config" not in self.__dict__:
+            bound = signature.bind(self, *args, **kwargs)
+            bound.apply_defaults()
+            arguments = dict(list(bound.arguments.items())[1:])  # without self
+            for name, param in signature.parameters.items():
+                if param.kind is param.VAR_KEYWORD:
+                    arguments.update(arguments.pop(name))
+            try:
+                config = {k: _plain(v) for k, v in arguments.items()}
+            except TypeError as err:
+                config = err
+            object.__setattr__(self, "_config", config)
+        init(self, *args, **kwargs)
+
+    return wrapper
+
+
+def amend_config(module: Any, **values: Any) -> None:
+    """Replace recorded init kwargs of ``module`` (e.g. the resolved value of a ``None`` default);
+    a no-op for an undescribable module."""
+    config = module.__dict__.get("_config")
+    if isinstance(config, dict):
+        config.update({k: _plain(v) for k, v in values.items()})
+
+
+def captured_config(module: Any) -> dict:
+    """A copy of the init kwargs recorded by :func:`capture_init` (``NotImplementedError`` if none were)."""
+    config = module.__dict__.get("_config")
+    if not isinstance(config, dict):
+        reason = f" ({config})" if isinstance(config, Exception) else ""
+        raise NotImplementedError(f"{type(module).__name__} cannot be described in a checkpoint{reason}; "
+                                  "pass the object itself when loading instead")
+    return copy.deepcopy(config)
 
 
 def versions() -> dict[str, str]:

@@ -68,3 +68,26 @@ def test_explainer_on_an_undescribable_classifier_exports_by_fingerprint(tmp_pat
         net[-1].bias.add_(1)
     with pytest.raises(CheckpointError, match="another classifier"):
         LMAC.from_pretrained(tmp_path / "e.pt", classifier=clf)
+
+
+def test_capture_init_records_the_call_as_plain_values():
+    from torch import nn
+
+    from lmac.checkpoint import capture_init, captured_config
+    from lmac.spectral import STFTConfig
+
+    class Part(nn.Module):
+        @capture_init
+        def __init__(self, shapes, grid=None, width: int = 4, **extra):
+            super().__init__()
+            self.width = width
+
+    part = Part([(1, 2), (3, 4)], STFTConfig(1024, 256), note="x")
+    assert captured_config(part) == {"shapes": [[1, 2], [3, 4]], "grid": {"n_fft": 1024, "hop_length": 256},
+                                     "width": 4, "note": "x"}
+    captured_config(part)["width"] = 0  # a copy
+    assert captured_config(part)["width"] == 4 and part.width == 4
+    with pytest.raises(NotImplementedError, match="cannot record an init argument of type Tensor"):
+        captured_config(Part(torch.zeros(2)))
+    with pytest.raises(NotImplementedError, match="cannot be described"):
+        captured_config(nn.Linear(1, 1))

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 
-from lmac.checkpoint import CheckpointError, build_component, component_record, load_checkpoint, save_checkpoint
+from lmac.checkpoint import (CLASSIFIER_FORMAT, EXPLAINER_FORMAT, CheckpointError, build_component, component_record,
+                             load_checkpoint, save_checkpoint)
 from lmac.classifiers.base import AudioClassifier
 from lmac.classifiers.demo import MelCNN
 from lmac.classifiers.tapped import TappedClassifier
@@ -20,10 +21,6 @@ def __getattr__(name: str):
         from lmac.classifiers import cnn14
         return getattr(cnn14, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-CLASSIFIER_FORMAT = "lmac-classifier/1"
-EXPLAINER_FORMAT = "lmac-explainer/1"
 
 
 def save_classifier(classifier: AudioClassifier, path: str | os.PathLike, **metadata) -> None:

@@ -7,6 +7,8 @@ import abc
 import torch
 from torch import nn
 
+from lmac.checkpoint import captured_config
+
 __all__ = ["AudioClassifier"]
 
 
@@ -14,8 +16,9 @@ class AudioClassifier(nn.Module, abc.ABC):
     """A frozen audio classifier: waveform in, logits out.
 
     Subclasses implement :meth:`forward` (the black-box contract every method needs) and
-    :meth:`features` (hidden representations for a trained head, deepest first), and
-    :meth:`config` (init kwargs, for self-describing checkpoints).
+    :meth:`features` (hidden representations for a trained head, deepest first); decorating their
+    ``__init__`` with :func:`lmac.checkpoint.capture_init` gives :meth:`config` (init kwargs, for
+    self-describing checkpoints).
 
     Args:
         sample_rate: rate of the waveforms the model takes.
@@ -52,9 +55,9 @@ class AudioClassifier(nn.Module, abc.ABC):
         return self(wav), self.features(wav)
 
     def config(self) -> dict:
-        """Init kwargs that rebuild this classifier (weights excluded)."""
-        raise NotImplementedError(f"{type(self).__name__} cannot be described in a checkpoint; "
-                                  "pass the classifier object when loading instead")
+        """Init kwargs that rebuild this classifier (weights excluded), as recorded by ``capture_init``;
+        ``NotImplementedError`` for a classifier that cannot be described (e.g. a ``TappedClassifier``)."""
+        return captured_config(self)
 
     def freeze(self) -> "AudioClassifier":
         """No gradients to its weights, and ``eval()`` even when a parent calls ``train()``."""

@@ -18,7 +18,7 @@ from speechbrain.lobes.models.Cnn14 import Cnn14
 from speechbrain.processing.features import STFT, Filterbank, spectral_magnitude
 from torch import nn
 
-from lmac.checkpoint import CheckpointError, read_weights_only
+from lmac.checkpoint import CheckpointError, capture_init, read_weights_only
 from lmac.classifiers.base import AudioClassifier
 
 __all__ = ["Cnn14Classifier", "load_cnn14", "read_label_encoder"]
@@ -41,24 +41,18 @@ class Cnn14Classifier(AudioClassifier):
         norm_type: CNN14 normalisation, ``"bn"``, ``"in"`` or ``"ln"``.
     """
 
+    @capture_init
     def __init__(self, class_names: list[str], sample_rate: int = 16000, clip_seconds: float = 5.0,
                  n_mels: int = 80, emb_dim: int = 2048, n_fft: int = 1024, hop_ms: float = 11.6099,
                  win_ms: float = 23.2199, f_max: float = 8000.0, norm_type: str = "bn"):
         super().__init__(sample_rate, class_names, clip_seconds)
         if n_mels < 32:
             raise ValueError(f"n_mels must be at least 32 (CNN14 halves the mel axis five times), got {n_mels}")
-        self._config = dict(class_names=list(class_names), sample_rate=int(sample_rate),
-                            clip_seconds=float(clip_seconds), n_mels=int(n_mels), emb_dim=int(emb_dim),
-                            n_fft=int(n_fft), hop_ms=float(hop_ms), win_ms=float(win_ms), f_max=float(f_max),
-                            norm_type=norm_type)
         self.compute_stft = STFT(sample_rate=sample_rate, n_fft=n_fft, hop_length=hop_ms, win_length=win_ms)
         self.compute_fbank = Filterbank(n_mels=n_mels, n_fft=n_fft, sample_rate=sample_rate, f_max=f_max,
                                         log_mel=False)
         self.embedding_model = Cnn14(n_mels, emb_dim, norm_type=norm_type, return_reps=True)
         self.classifier = nn.Linear(emb_dim, len(class_names))
-
-    def config(self) -> dict:
-        return dict(self._config)
 
     def log_mel(self, wav: torch.Tensor) -> torch.Tensor:
         """``wav (B, T)`` -> ``log1p`` mel magnitudes ``(B, frames, n_mels)`` (SpeechBrain's layout)."""

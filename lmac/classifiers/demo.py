@@ -5,6 +5,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from lmac.checkpoint import capture_init
 from lmac.classifiers.base import AudioClassifier
 from lmac.spectral import LogMel, STFTConfig
 
@@ -31,22 +32,17 @@ class MelCNN(AudioClassifier):
         dropout: before the linear layer.
     """
 
+    @capture_init
     def __init__(self, class_names: list[str], sample_rate: int = 16000, clip_seconds: float = 2.0,
                  n_fft: int = STFTConfig.n_fft, hop_length: int = STFTConfig.hop_length, n_mels: int = 64,
                  channels: tuple[int, ...] = (16, 32, 64, 128), dropout: float = 0.2):
         super().__init__(sample_rate, class_names, clip_seconds)
-        self._config = dict(class_names=list(class_names), sample_rate=sample_rate, clip_seconds=clip_seconds,
-                            n_fft=n_fft, hop_length=hop_length, n_mels=n_mels, channels=list(channels),
-                            dropout=dropout)
         self.frontend = LogMel(sample_rate, STFTConfig(n_fft, hop_length), n_mels)
         self.input_norm = nn.BatchNorm2d(1)
         chans = [1, *channels]
         self.blocks = nn.ModuleList(_block(a, b) for a, b in zip(chans[:-1], chans[1:]))
         self.dropout = nn.Dropout(dropout)
         self.fc = nn.Linear(channels[-1], len(class_names))
-
-    def config(self) -> dict:
-        return dict(self._config)
 
     def _trunk(self, logmel: torch.Tensor) -> list[torch.Tensor]:
         """``logmel (B, n_mels, frames)`` -> block outputs, shallowest first, ``(B, C_i, M_i, N_i)``."""

@@ -7,8 +7,9 @@ import os
 import torch
 from torch import nn
 
-from lmac.checkpoint import CheckpointError, build_component, component_record, load_checkpoint, save_checkpoint
-from lmac.classifiers import EXPLAINER_FORMAT, AudioClassifier
+from lmac.checkpoint import (EXPLAINER_FORMAT, CheckpointError, build_component, component_record, load_checkpoint,
+                             save_checkpoint)
+from lmac.classifiers import AudioClassifier
 from lmac.explainers.base import Explainer, Target
 from lmac.explanation import Explanation
 from lmac.heads.base import MaskHead

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from lmac.checkpoint import captured_config
 from lmac.spectral import STFTConfig
 
 __all__ = ["HeadOutput", "MaskHead"]
@@ -49,6 +50,7 @@ class MaskHead(nn.Module, abc.ABC):
     def forward(self, wav: torch.Tensor, features: list[torch.Tensor], target: torch.Tensor) -> HeadOutput:
         """``wav (B, T)``, classifier features (deepest first), ``target (B,)`` -> :class:`HeadOutput`."""
 
-    @abc.abstractmethod
     def config(self) -> dict:
-        """Init kwargs that rebuild this head (weights excluded)."""
+        """Init kwargs that rebuild this head (weights excluded), as recorded by
+        :func:`lmac.checkpoint.capture_init` on the head's ``__init__``."""
+        return captured_config(self)

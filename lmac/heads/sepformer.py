@@ -14,6 +14,7 @@ import torch.nn.functional as F
 from speechbrain.lobes.models.dual_path import Decoder, Dual_Path_Model, Encoder, SBTransformerBlock
 from torch import nn
 
+from lmac.checkpoint import amend_config, capture_init
 from lmac.heads.base import HeadOutput, MaskHead
 from lmac.heads.spectrogram import FeatureFusion
 from lmac.spectral import STFT, STFTConfig, relative_magnitude
@@ -63,6 +64,7 @@ class SepFormerMaskHead(MaskHead):
 
     method_name = "lmac-td"
 
+    @capture_init
     def __init__(self, feature_shapes: list[tuple[int, ...]], n_classes: int, alpha: float = 0.75,
                  n_channels: int = 256, kernel_size: int = 16, masker_channels: int = 256, chunk_size: int = 250,
                  n_dual_blocks: int = 2, n_layers: int = 8, n_heads: int = 8, d_ffn: int = 1024,
@@ -74,11 +76,9 @@ class SepFormerMaskHead(MaskHead):
         if kernel_size < 2 or kernel_size % 2:
             raise ValueError(f"kernel_size must be an even number >= 2 (stride = kernel_size // 2), got {kernel_size}")
         feature_shapes = [tuple(int(s) for s in shape) for shape in feature_shapes]
-        self._config = dict(feature_shapes=[list(s) for s in feature_shapes], n_classes=n_classes, alpha=float(alpha),
-                            n_channels=n_channels, kernel_size=kernel_size, masker_channels=masker_channels,
-                            chunk_size=chunk_size, n_dual_blocks=n_dual_blocks, n_layers=n_layers, n_heads=n_heads,
-                            d_ffn=d_ffn, dropout=dropout, tap_channels=tap_channels, codec_path=None,
-                            freeze_codec=bool(freeze_codec or codec_path), stft=STFTConfig.of(stft).to_dict())
+        freeze_codec = bool(freeze_codec or codec_path)
+        # the exported weights hold the codec pair: record it as frozen, not where it came from
+        amend_config(self, codec_path=None, freeze_codec=freeze_codec, stft=STFTConfig.of(stft))
         self.alpha, self.kernel_size, self.stride = float(alpha), kernel_size, kernel_size // 2
         self.encoder = Encoder(kernel_size=kernel_size, out_channels=n_channels)
         self.decoder = Decoder(in_channels=n_channels, out_channels=1, kernel_size=kernel_size,
@@ -95,7 +95,7 @@ class SepFormerMaskHead(MaskHead):
         self.stft = STFT(stft)  # the grid of saliency maps
         if codec_path is not None:
             self._load_codec(codec_path)
-        if self._config["freeze_codec"]:
+        if freeze_codec:
             self.encoder.requires_grad_(False)
             self.decoder.requires_grad_(False)
 
@@ -103,8 +103,6 @@ class SepFormerMaskHead(MaskHead):
     def grid(self) -> STFTConfig:
         return self.stft.grid
 
-    def config(self) -> dict:
-        return dict(self._config)
 
     def _load_codec(self, path: str | os.PathLike) -> None:
         try:

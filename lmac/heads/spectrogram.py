@@ -6,6 +6,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from lmac.checkpoint import amend_config, capture_init
 from lmac.heads.base import HeadOutput, MaskHead
 from lmac.spectral import STFT, STFTConfig
 
@@ -52,14 +53,13 @@ class SpectrogramMaskHead(MaskHead):
         kernel_size: temporal kernel of the decoder convolutions.
     """
 
+    @capture_init
     def __init__(self, feature_shapes: list[tuple[int, ...]], n_classes: int, stft: STFTConfig | None = None,
                  tap_channels: int = 64, hidden: int = 256, kernel_size: int = 5):
         super().__init__()
         feature_shapes = [tuple(int(s) for s in shape) for shape in feature_shapes]
         self.stft = STFT(stft)
-        self._config = dict(feature_shapes=[list(s) for s in feature_shapes], n_classes=n_classes,
-                            stft=self.grid.to_dict(), tap_channels=tap_channels, hidden=hidden,
-                            kernel_size=kernel_size)
+        amend_config(self, stft=self.grid)  # the resolved grid, not None
         self.fusion = FeatureFusion(feature_shapes, tap_channels)
         pad = kernel_size // 2
         self.conv_in = nn.Conv1d(self.fusion.out_channels, hidden, kernel_size, padding=pad)
@@ -71,9 +71,6 @@ class SpectrogramMaskHead(MaskHead):
     @property
     def grid(self) -> STFTConfig:
         return self.stft.grid
-
-    def config(self) -> dict:
-        return {k: (list(v) if isinstance(v, tuple) else v) for k, v in self._config.items()}
 
     def decode_hidden(self, features: list[torch.Tensor], target: torch.Tensor) -> torch.Tensor:
         """features + ``target (B,)`` -> decoder state ``(B, hidden, T_max)``."""

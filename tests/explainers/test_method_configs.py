@@ -1,17 +1,16 @@
-"""Every baseline method YAML in conf/method/ instantiates with a classifier passed at wiring time."""
+"""Every baseline method option in conf/method/ composes and instantiates with a classifier passed at wiring time."""
 
 import pytest
 from hydra.utils import instantiate
-from omegaconf import OmegaConf
 
 from conftest import tiny_classifier
 from lmac.explainers.base import Explainer
-from lmac.tasks.config import CONFIG_DIR
+from lmac.tasks.config import CONFIG_DIR, method_config
 from test_factorizations import write_tiny_sepformer
 
 BASELINE_MODULES = ("lmac.explainers.lime.", "lmac.explainers.gradients.")
-METHODS = sorted(p.stem for p in (CONFIG_DIR / "method").glob("*.yaml")
-                 if OmegaConf.load(p).get("_target_", "").startswith(BASELINE_MODULES))
+OPTIONS = sorted(p.stem for p in (CONFIG_DIR / "method").glob("*.yaml") if not p.stem.endswith("_base"))
+METHODS = [m for m in OPTIONS if method_config(m).get("_target_", "").startswith(BASELINE_MODULES)]
 
 
 def test_every_baseline_has_a_config():
@@ -21,7 +20,7 @@ def test_every_baseline_has_a_config():
 
 @pytest.mark.parametrize("method", METHODS)
 def test_method_config_instantiates(method, tmp_path):
-    cfg = OmegaConf.load(CONFIG_DIR / "method" / f"{method}.yaml")
+    cfg = method_config(method)
     assert "classifier" not in cfg  # passed at wiring time
     if method == "lime_sepformer":  # a local model folder must be named
         write_tiny_sepformer(tmp_path / "sep")
@@ -29,3 +28,10 @@ def test_method_config_instantiates(method, tmp_path):
     classifier = tiny_classifier()
     explainer = instantiate(cfg, classifier=classifier)
     assert isinstance(explainer, Explainer) and explainer.classifier is classifier and explainer.name == method
+
+
+def test_lime_options_share_one_base():
+    base = {"n_samples": 1000, "top_k": 3, "kernel_width": 0.25, "alpha": 1.0, "batch_size": 64, "seed": 0}
+    for method in (m for m in METHODS if m.startswith("lime_")):
+        cfg = method_config(method)
+        assert {k: cfg[k] for k in base} == {**base, **({"n_samples": "exhaustive"} if method == "lime_oracle" else {})}
