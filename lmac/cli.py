@@ -1,4 +1,4 @@
-"""The ``lmac`` command: ``train`` (Hydra), ``explain``, ``demo``."""
+"""The ``lmac`` command: ``train`` and ``benchmark`` (Hydra), ``explain``, ``demo``, ``report``."""
 
 from __future__ import annotations
 
@@ -9,12 +9,13 @@ from lmac._deps import DependencyError, check_torchaudio
 
 DEFAULT_CHECKPOINT = "demo_lmac"  # a shipped checkpoint (lmac/checkpoints/), or any path
 
-HELP = """usage: lmac {train,benchmark,explain,demo} ...
+HELP = """usage: lmac {train,benchmark,explain,demo,report} ...
 
   lmac train [HYDRA_OVERRIDES...]      train a head or classifier, e.g. experiment=demo_lmac
   lmac benchmark [HYDRA_OVERRIDES...]  score explainers in one table, e.g. experiment=demo_benchmark
   lmac explain IN.wav [IN2.wav ...] --out DIR [--checkpoint P] [--target NAME|INDEX]
   lmac demo --out DIR [--checkpoint P] [--n N] [--seed S]
+  lmac report DIR [DIR ...] [--out PAGE.html] [--max-clips N] [--audio ogg|flac]   HTML listening report
 """
 
 
@@ -48,6 +49,26 @@ def _explain(cmd: str, argv: list[str]) -> int:
         results = run_demo(explainer, args.out, n=args.n, seed=args.seed)
     print(summary_table(results))
     print(f"wrote {len(results)} explanation(s) to {args.out}")
+    if cmd == "demo":
+        from lmac.report import write_report
+        print(f"wrote {write_report([args.out])}")
+    return 0
+
+
+def _report(argv: list[str]) -> int:
+    p = argparse.ArgumentParser(prog="lmac report", description="Write one self-contained HTML page (audio and "
+                                "figures embedded) for lmac explain / lmac demo output folders or a benchmark run.")
+    p.add_argument("folders", nargs="+", help="lmac explain / demo output folder(s), or one benchmark run folder")
+    p.add_argument("--out", default=None, help="the page (default: FOLDER/report.html)")
+    p.add_argument("--max-clips", type=int, default=50, help="clips with players and figures (default %(default)s)")
+    p.add_argument("--audio", default="ogg", choices=["ogg", "flac"], help="embedded audio: Ogg Vorbis (small) or "
+                   "FLAC (lossless); default %(default)s")
+    p.add_argument("--max-seconds", type=float, default=30.0, help="players hold the first N seconds of each clip "
+                   "(default %(default)s)")
+    args = p.parse_args(argv)
+    from lmac.report import PageOptions, write_report
+    page = write_report(args.folders, args.out, PageOptions(args.max_clips, args.audio, args.max_seconds))
+    print(f"wrote {page} ({page.stat().st_size / 1e6:.1f} MB)")
     return 0
 
 
@@ -69,13 +90,13 @@ def main(argv: list[str] | None = None) -> int:
         sys.argv = [sys.argv[0], *rest]
         runpy.run_module(f"lmac.tasks.{cmd}_app", run_name="__main__", alter_sys=True)
         return 0
-    if cmd not in ("explain", "demo"):
+    if cmd not in ("explain", "demo", "report"):
         print(f"lmac: error: unknown command {cmd!r}\n{HELP}", file=sys.stderr)
         return 2
     from lmac.audio import AudioError
     from lmac.checkpoint import CheckpointError
     try:
-        return _explain(cmd, rest)
+        return _report(rest) if cmd == "report" else _explain(cmd, rest)
     except (AudioError, CheckpointError, ValueError, OSError) as err:
         print(f"lmac {cmd}: error: {err}", file=sys.stderr)
         return 2

@@ -71,7 +71,10 @@ def test_demo(tmp_path, checkpoint):
     assert run.returncode == 0, run.stderr
     assert "p(expl)" in run.stdout and "demo_1" in run.stdout
     names = {p.name for p in tmp_path.iterdir()}
-    assert {"demo_0.wav", "demo_0.explanation.wav", "demo_0.residual.wav", "demo_0.png", "demo_0.json"} <= names
+    assert {"demo_0.wav", "demo_0.explanation.wav", "demo_0.residual.wav", "demo_0.png", "demo_0.json",
+            "report.html"} <= names
+    assert f"wrote {tmp_path / 'report.html'}" in run.stdout
+    assert (tmp_path / "report.html").read_text().count("<audio") == 2 * 3
     assert json.loads((tmp_path / "demo_1.json").read_text())["true_label"] in ("piano", "guitar", "organ", "flute")
 
 

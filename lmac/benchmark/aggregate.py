@@ -11,7 +11,7 @@ from statistics import median
 import torch
 from scipy.stats import t as student_t
 
-__all__ = ["METRICS", "mean_ci", "summarize", "to_markdown", "write_results"]
+__all__ = ["METRICS", "format_cell", "mean_ci", "summarize", "to_markdown", "write_results"]
 
 # key -> (table header, higher is better). Order is the table's column order.
 METRICS: dict[str, tuple[str, bool]] = {
@@ -50,7 +50,8 @@ def summarize(method: str, setting: str, scores: dict[str, list[float]], seconds
     return record
 
 
-def _cell(record: dict, key: str) -> str:
+def format_cell(record: dict, key: str) -> str:
+    """``record[key]`` as the table shows it: ``mean ± half-width`` (``–`` when absent or NaN)."""
     value = record.get(key)
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
@@ -66,7 +67,7 @@ def to_markdown(records: list[dict]) -> str:
     head += ["s / expl.", "× classifier"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in records:
-        cells = [r["method"], r["setting"], str(r["n"])] + [_cell(r, k) for k in keys]
+        cells = [r["method"], r["setting"], str(r["n"])] + [format_cell(r, k) for k in keys]
         cells += [f"{r['seconds_median']:.4f}", f"{r['ratio_to_classifier']:.1f}"]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)

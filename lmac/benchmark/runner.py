@@ -3,28 +3,37 @@
 For each setting (a dataset of dict items with ``wav``, ``label`` and optional ``stems``) and
 each method (any :class:`~lmac.explainers.base.Explainer`), every clip is explained for the
 classifier's prediction on that clip (in the contaminated settings, on the contaminated clip),
-timed, and scored by
-:func:`~lmac.benchmark.scoring.score_explanation`. Timing is per clip (batch of one): the median
-wall time of ``explain()``, next to the median time of one classifier forward pass on the same
-clip measured in the same loop; the first clip of each method is explained once untimed first
-(warm-up). The model-randomisation sanity check runs on the first ``sanity_clips`` clips of
-``sanity_setting``.
+timed, and scored by :func:`~lmac.benchmark.scoring.score_with_curves`; each record also holds
+the mean deletion and insertion curves (``deletion_curve``, ``insertion_curve``: ``curve_steps + 1``
+values). Timing is per clip (batch of one): the median wall time of ``explain()``, next to the
+median time of one classifier forward pass on the same clip measured in the same loop; the first
+clip of each method is explained once untimed first (warm-up). The model-randomisation sanity
+check runs on the first ``sanity_clips`` clips of ``sanity_setting``.
+
+Examples to listen to: the first ``examples_per_class`` clips of each predicted class in each
+setting (the same clips for every method) are handed to ``on_example``, which ``lmac benchmark``
+uses to write them for ``lmac report``.
 """
 
 from __future__ import annotations
 
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
+from collections.abc import Callable
 
 import torch
 from torch.utils.data import Dataset
 from tqdm.auto import tqdm
 
 from lmac.benchmark.aggregate import mean_ci, summarize
-from lmac.benchmark.scoring import score_explanation
+from lmac.benchmark.scoring import score_with_curves
+from lmac.explanation import Explanation
 from lmac.metrics.sanity import model_randomization, passes_randomization
 
-__all__ = ["Benchmark"]
+__all__ = ["Benchmark", "ExampleSink"]
+
+# on_example(setting, method, clip_index, one-clip explanation, label or None): see Benchmark.run.
+ExampleSink = Callable[[str, str, int, Explanation, int | None], None]
 
 
 def _device(classifier) -> torch.device:
@@ -47,21 +56,29 @@ class Benchmark:
         sanity_threshold: a clip passes when its rank correlation after randomising every layer
             is below this.
         confound: name of a confounding stem to report (``confound`` column), or ``None``.
+        examples_per_class: clips per predicted class and setting handed to ``on_example``.
         seed: seed of the layer re-initialisation.
         progress: show a tqdm progress bar.
     """
 
     def __init__(self, n_clips: int | None = None, curve_steps: int = 10, sanity_clips: int = 4,
                  sanity_setting: str | None = None, sanity_threshold: float = 0.9, confound: str | None = None,
-                 seed: int = 0, progress: bool = True):
+                 examples_per_class: int = 0, seed: int = 0, progress: bool = True):
         if n_clips is not None and n_clips < 1:
             raise ValueError(f"n_clips must be at least 1, got {n_clips}")
         self.n_clips, self.curve_steps, self.sanity_clips = n_clips, int(curve_steps), int(sanity_clips)
         self.sanity_setting, self.sanity_threshold = sanity_setting, float(sanity_threshold)
         self.confound, self.seed, self.progress = confound, int(seed), progress
+        self.examples_per_class = int(examples_per_class)
 
-    def run(self, classifier, methods: dict, settings: dict[str, Dataset]) -> list[dict]:
-        """Score every method on every setting; returns one record per (method, setting)."""
+    def run(self, classifier, methods: dict, settings: dict[str, Dataset],
+            on_example: ExampleSink | None = None) -> list[dict]:
+        """Score every method on every setting; returns one record per (method, setting).
+
+        ``on_example(setting, method, clip_index, exp, label)`` receives each example clip's
+        one-item :class:`~lmac.explanation.Explanation` (on the CPU) and its label (``None`` if
+        the item has none).
+        """
         if not methods:
             raise ValueError("no methods to benchmark: add some under `methods:`")
         if not settings:
@@ -76,7 +93,7 @@ class Benchmark:
             for setting, items in clips.items():
                 for method, explainer in methods.items():
                     bar.set_description(f"{setting}/{method}")
-                    record = self._run_method(classifier, method, explainer, setting, items, bar)
+                    record = self._run_method(classifier, method, explainer, setting, items, bar, on_example)
                     if setting == sanity_setting and self.sanity_clips > 0:
                         record.update(self._sanity(explainer, classifier, items[: self.sanity_clips]))
                     records.append(record)
@@ -96,10 +113,12 @@ class Benchmark:
             if has_stems else None
         return wav, stems
 
-    def _run_method(self, classifier, method: str, explainer, setting: str, items: list[dict], bar) -> dict:
+    def _run_method(self, classifier, method: str, explainer, setting: str, items: list[dict], bar,
+                    on_example: ExampleSink | None = None) -> dict:
         device = _device(classifier)
         scores: dict[str, list[float]] = defaultdict(list)
-        seconds, clf_seconds = [], []
+        curves: dict[str, list[torch.Tensor]] = defaultdict(list)
+        seconds, clf_seconds, shown = [], [], Counter()
         for k, item in enumerate(items):
             wav, stems = self._batch([item], device)
             _sync(device)
@@ -115,12 +134,19 @@ class Benchmark:
             exp = explainer.explain(wav, target=target)
             _sync(device)
             seconds.append(time.perf_counter() - start)
-            for key, value in score_explanation(classifier, exp, stems, self.curve_steps, self.confound).items():
+            clip_scores, clip_curves = score_with_curves(classifier, exp, stems, self.curve_steps, self.confound)
+            for key, value in clip_scores.items():
                 scores[key] += value.tolist()
+            for key, value in clip_curves.items():
+                curves[key].append(value)
+            if on_example is not None and shown[int(target[0])] < self.examples_per_class:
+                shown[int(target[0])] += 1
+                on_example(setting, method, k, exp.detach(), item.get("label"))
             scores["clf_acc"].append(float(int(target[0]) == int(item["label"])) if "label" in item else float("nan"))
             bar.update(1)
         explainer.bind_stems(None)
-        return summarize(method, setting, scores, seconds, clf_seconds)
+        mean_curves = {f"{k}_curve": torch.cat(v).mean(dim=0).tolist() for k, v in curves.items()}
+        return summarize(method, setting, scores, seconds, clf_seconds, **mean_curves)
 
     def _sanity(self, explainer, classifier, items: list[dict]) -> dict:
         """Model-randomisation check on a batch: mean rank correlation after randomising all layers."""
@@ -137,4 +163,5 @@ class Benchmark:
         mean, half = mean_ci(corr[-1])
         return {"rand_corr": mean, "rand_corr_ci95": half, "rand_corr_n": corr.shape[1],
                 "rand_corr_by_layer": [float(c) for c in corr.mean(dim=1)], "rand_layers": result["layers"],
-                "sanity_pass_rate": float(passes_randomization(corr, self.sanity_threshold).mean())}
+                "sanity_pass_rate": float(passes_randomization(corr, self.sanity_threshold).mean()),
+                "sanity_threshold": self.sanity_threshold}

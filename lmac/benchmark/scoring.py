@@ -9,13 +9,21 @@ from lmac.metrics import (area_under_curve, average_drop, average_drop_speechbra
                           complexity, confound_detected, deletion_insertion_curves, faithfulness, fidelity_in,
                           select_stem, si_sdr, sparseness, stem_energy_share)
 
-__all__ = ["score_explanation"]
+__all__ = ["score_explanation", "score_with_curves"]
+
+
+def score_explanation(classifier, exp: Explanation, stems: dict[str, torch.Tensor] | None = None,
+                      curve_steps: int = 10, confound: str | None = None) -> dict[str, torch.Tensor]:
+    """Every metric that applies, each ``(B,)`` on the CPU (see :func:`score_with_curves`)."""
+    return score_with_curves(classifier, exp, stems, curve_steps, confound)[0]
 
 
 @torch.no_grad()
-def score_explanation(classifier, exp: Explanation, stems: dict[str, torch.Tensor] | None = None,
-                      curve_steps: int = 10, confound: str | None = None) -> dict[str, torch.Tensor]:
-    """Every metric that applies, each ``(B,)`` on the CPU.
+def score_with_curves(classifier, exp: Explanation, stems: dict[str, torch.Tensor] | None = None,
+                      curve_steps: int = 10, confound: str | None = None
+                      ) -> tuple[dict[str, torch.Tensor], dict[str, torch.Tensor]]:
+    """Every metric that applies, each ``(B,)`` on the CPU, and the curves behind ``del_auc`` /
+    ``ins_auc``: ``{"deletion": (B, steps + 1), "insertion": (B, steps + 1)}``.
 
     The classifier is run on the audio the user hears (original, explanation, residual; one
     batched call, which is exact for a frozen classifier in ``eval()``).
@@ -57,7 +65,9 @@ def score_explanation(classifier, exp: Explanation, stems: dict[str, torch.Tenso
             present = _sounds(stems[confound], exp.wav)
             nan = torch.full_like(present, float("nan"), dtype=exp.wav.dtype)
             scores["confound"] = torch.where(present, confound_detected(exp.explanation_wav, stems, confound), nan)
-    return {k: v.detach().float().cpu() for k, v in scores.items()}
+    curves = {"deletion": deletion, "insertion": insertion}
+    return ({k: v.detach().float().cpu() for k, v in scores.items()},
+            {k: v.detach().float().cpu() for k, v in curves.items()})
 
 
 def _sounds(stem: torch.Tensor, wav: torch.Tensor) -> torch.Tensor:

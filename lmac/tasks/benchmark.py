@@ -1,4 +1,5 @@
-"""``lmac benchmark``: build the classifier once, the methods, the data and its settings; run; write the table."""
+"""``lmac benchmark``: build the classifier once, the methods, the data and its settings; run; write the table
+and the example clips that ``lmac report`` plays."""
 
 from __future__ import annotations
 
@@ -9,12 +10,16 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig
 from torch import nn
 
-from lmac.benchmark import Benchmark, to_markdown, write_results
+from lmac.audio import save_audio
+from lmac.benchmark import Benchmark, ExampleSink, to_markdown, write_results
 from lmac.classifiers import AudioClassifier
 from lmac.data import check_clip_format
+from lmac.report.clips import signal_probabilities
+from lmac.report.run import EXAMPLES
 from lmac.tasks.config import fill_grid
+from lmac.tasks.explain import ClipResult, write_result
 
-__all__ = ["benchmark", "build_methods", "build_settings"]
+__all__ = ["benchmark", "build_methods", "build_settings", "example_writer"]
 
 log = logging.getLogger("lmac.benchmark")
 
@@ -51,8 +56,25 @@ def build_settings(cfg: DictConfig, classifier: AudioClassifier) -> dict:
             if node is not None}
 
 
+def example_writer(run_dir: str | Path, classifier: AudioClassifier) -> ExampleSink:
+    """The runner's ``on_example``: ``examples/<setting>/clip_<i>.wav`` (the input, shared by the
+    methods) and ``examples/<setting>/<method>/clip_<i>.*`` (``lmac explain``'s files), which
+    ``lmac report`` plays (layout: :mod:`lmac.report.run`)."""
+    def write(setting: str, method: str, index: int, exp, label: int | None) -> None:
+        stem, folder = f"clip_{index:04d}", Path(run_dir) / EXAMPLES / setting
+        folder.mkdir(parents=True, exist_ok=True)
+        save_audio(folder / f"{stem}.wav", exp.wav[0], exp.sample_rate)
+        info = {**signal_probabilities(classifier, exp)[0], "input": f"../{stem}.wav", "method": method,
+                "setting": setting, "clip": index}
+        if label is not None:
+            info["true_label"] = classifier.class_names[int(label)]
+        write_result(ClipResult(stem, exp, info), folder / method)
+
+    return write
+
+
 def benchmark(cfg: DictConfig, run_dir: str | Path) -> list[dict]:
-    """Run the benchmark of ``cfg`` and write ``results.json``, ``.csv`` and ``.md`` into ``run_dir``.
+    """Run the benchmark of ``cfg`` and write ``results.json``, ``.csv``, ``.md`` and ``examples/`` into ``run_dir``.
 
     Returns:
         The records (one per method and setting).
@@ -61,7 +83,7 @@ def benchmark(cfg: DictConfig, run_dir: str | Path) -> list[dict]:
     methods = build_methods(cfg, classifier)
     settings = build_settings(cfg, classifier)
     runner: Benchmark = instantiate(cfg.runner)
-    records = runner.run(classifier, methods, settings)
+    records = runner.run(classifier, methods, settings, on_example=example_writer(run_dir, classifier))
     paths = write_results(records, run_dir)
     print(to_markdown(records))
     print(f"wrote {', '.join(str(p) for p in paths)}")

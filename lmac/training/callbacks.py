@@ -2,22 +2,30 @@
 
 from __future__ import annotations
 
+import io
+
 import lightning as L
+import numpy as np
 import torch
 from lightning.pytorch.loggers import TensorBoardLogger, WandbLogger
+from matplotlib.image import imread
+
+from lmac.report.clips import SIGNALS, ClipView, clip_view, listening_gain, signal_probabilities
 
 __all__ = ["ExplanationExamples"]
 
 
-def _mask_image(mask: torch.Tensor) -> torch.Tensor:
-    """``(F, frames)`` in [0, 1] -> ``(1, F, frames)`` image, low frequencies at the bottom."""
-    return mask.detach().float().cpu().flip(0).unsqueeze(0).clamp(0, 1)
+def _image(png: bytes) -> np.ndarray:
+    """PNG bytes -> ``(H, W, 3)`` float image in [0, 1]."""
+    return imread(io.BytesIO(png), format="png")[..., :3]
 
 
 class ExplanationExamples(L.Callback):
-    """After each validation epoch, explain the first ``n_examples`` validation clips and log
-    input / explanation / residual audio and the mask image to TensorBoard and wandb loggers
-    (loggers that take neither, like CSV, are skipped).
+    """After each validation epoch, explain the first ``n_examples`` validation clips and log what
+    the HTML report shows for a clip (:func:`lmac.report.clips.clip_view`: input / explanation /
+    residual audio on one loudness scale, the input-mask-explanation figure, the target's
+    probability on each signal) to TensorBoard and wandb loggers (loggers that take neither, like
+    CSV, are skipped).
 
     Args:
         n_examples: clips to log.
@@ -38,22 +46,25 @@ class ExplanationExamples(L.Callback):
         if trainer.current_epoch % self.every_n_epochs:
             return
         was_training = pl_module.training
-        exp = pl_module.explainer().explain(self._wav.to(pl_module.device))
+        exp = pl_module.explainer().explain(self._wav.to(pl_module.device)).detach()
         pl_module.train(was_training)
-        names = pl_module.classifier.class_names
-        for logger in trainer.loggers:
-            for i in range(len(exp)):
-                tag = f"examples/{i}_{names[int(exp.target[i])]}"
-                signals = {"input": exp.wav[i], "explanation": exp.explanation_wav[i], "residual": exp.residual_wav[i]}
-                self._log(logger, tag, signals, _mask_image(exp.saliency[i]), exp.sample_rate, trainer.global_step)
+        facts = signal_probabilities(pl_module.classifier, exp)
+        for i, info in enumerate(facts):
+            view = clip_view(exp, i, info, f"{i}_{info['target_name']}")
+            for logger in trainer.loggers:
+                self._log(logger, f"examples/{view.name}", view, trainer.global_step)
 
     @staticmethod
-    def _log(logger, tag: str, signals: dict, image: torch.Tensor, sample_rate: int, step: int) -> None:
+    def _log(logger, tag: str, view: ClipView, step: int) -> None:
+        gain = listening_gain([view])
+        audio = {s: view.audio[s] * gain for s in SIGNALS}
+        captions = [f"{s}: p({view.target_name}) = {view.probs[s]:.3f}" for s in SIGNALS]
         if isinstance(logger, TensorBoardLogger):
-            for kind, sig in signals.items():
-                logger.experiment.add_audio(f"{tag}/{kind}", sig.detach().cpu().clamp(-1, 1), step, sample_rate)
-            logger.experiment.add_image(f"{tag}/mask", image, step)
+            for s in SIGNALS:
+                logger.experiment.add_audio(f"{tag}/{s}", torch.from_numpy(audio[s]), step, view.sample_rate)
+            logger.experiment.add_image(f"{tag}/figure", _image(view.figure), step, dataformats="HWC")
+            logger.experiment.add_text(f"{tag}/probabilities", "  \n".join(captions), step)
         elif isinstance(logger, WandbLogger):
-            logger.log_audio(key=tag, audios=[s.detach().cpu().numpy() for s in signals.values()], step=step,
-                             sample_rate=[sample_rate] * len(signals), caption=list(signals))
-            logger.log_image(key=f"{tag}/mask", images=[image[0].numpy()], step=step)
+            logger.log_audio(key=tag, audios=[audio[s] for s in SIGNALS], step=step,
+                             sample_rate=[view.sample_rate] * len(SIGNALS), caption=captions)
+            logger.log_image(key=f"{tag}/figure", images=[_image(view.figure)], step=step)

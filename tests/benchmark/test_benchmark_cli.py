@@ -52,6 +52,10 @@ def test_lmac_benchmark_writes_the_table(tmp_path, exported):
                                 "ad_ci95"} <= set(r)
     assert (run_dir / "results.csv").exists() and "| lmac | in_domain | 2 |" in result.stdout
     assert (run_dir / "results.md").read_text().strip() in result.stdout
+    # examples for `lmac report`: the same clips for both heads, inputs once per setting
+    clips = sorted(p.stem for p in (run_dir / "examples" / "white_noise").glob("clip_*.wav"))
+    assert clips and all(sorted(p.stem for p in (run_dir / "examples" / "white_noise" / m).glob("*.json")) == clips
+                         for m in ("lmac", "lmac_td"))
 
 
 def test_benchmark_cli_refuses_a_head_from_another_classifier(tmp_path, exported):

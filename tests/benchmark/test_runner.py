@@ -121,3 +121,26 @@ def test_lmac_runs_and_bad_arguments_are_refused():
         Benchmark(sanity_setting="nope", progress=False).run(clf, {"i": Identity(clf)}, {"a": _data()})
     with pytest.raises(ValueError, match="n_clips"):
         Benchmark(n_clips=0)
+
+
+def test_records_hold_the_mean_curves_and_examples_are_the_same_clips_for_every_method():
+    clf = tiny_classifier()
+    data = _data(4)
+    seen = []
+    records = Benchmark(curve_steps=2, sanity_clips=0, examples_per_class=1, progress=False).run(
+        clf, {"a": Identity(clf), "b": Identity(clf)}, {"in_domain": Clean(data)},
+        on_example=lambda *args: seen.append(args))
+    wav = torch.stack([data[i]["wav"] for i in range(4)])
+    target = clf(wav).argmax(-1)
+    p_input, p_silence = target_prob(clf(wav), target).mean(), target_prob(clf(torch.zeros_like(wav)), target).mean()
+    rec = records[0]
+    assert len(rec["deletion_curve"]) == len(rec["insertion_curve"]) == 3
+    assert rec["deletion_curve"][0] == pytest.approx(p_input.item(), abs=1e-4)  # nothing removed yet
+    assert rec["deletion_curve"][-1] == pytest.approx(p_silence.item(), abs=1e-4)  # everything removed
+    assert rec["insertion_curve"][-1] == pytest.approx(p_input.item(), abs=1e-4)
+    assert rec["del_auc"] == pytest.approx(float(torch.trapezoid(torch.tensor(rec["deletion_curve"]), dx=0.5)), abs=1e-5)
+    first_of_class = sorted({int(t): k for k, t in reversed(list(enumerate(target.tolist())))}.values())
+    for method in ("a", "b"):
+        calls = [c for c in seen if c[1] == method]
+        assert [c[2] for c in calls] == first_of_class  # the first clip of each predicted class
+        assert all(c[0] == "in_domain" and len(c[3]) == 1 and c[4] == data[c[2]]["label"] for c in calls)

@@ -3,6 +3,7 @@
 import functools
 
 import lightning as L
+import numpy as np
 import torch
 from torch.utils.data import DataLoader
 
@@ -60,9 +61,16 @@ def test_classifier_module_learns(tmp_path):
     assert loss() < first
 
 
-def test_examples_callback_logs_audio_and_mask_to_tensorboard(tmp_path):
+def test_examples_callback_logs_what_the_report_shows(tmp_path):
+    """The logged examples are :func:`lmac.report.clips.clip_view`'s: same audio, figure, probabilities."""
+    import io
+
+    import soundfile as sf
     from lightning.pytorch.loggers import TensorBoardLogger
+    from matplotlib.image import imread
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    from lmac.report.clips import clip_view, signal_probabilities
 
     clf = tiny_classifier()
     module = ExplainerModule(clf, tiny_head(clf), LMACLoss(), torch.optim.Adam)
@@ -70,9 +78,19 @@ def test_examples_callback_logs_audio_and_mask_to_tensorboard(tmp_path):
     trainer = L.Trainer(max_epochs=1, accelerator="cpu", logger=logger, enable_checkpointing=False,
                         enable_progress_bar=False, callbacks=[ExplanationExamples(n_examples=2)],
                         num_sanity_val_steps=0)
-    trainer.fit(module, _loader(4), _loader(4))
-    events = EventAccumulator(logger.log_dir, size_guidance={"audio": 0, "images": 0})
+    val = _loader(4)
+    trainer.fit(module, _loader(4), val)
+    events = EventAccumulator(logger.log_dir, size_guidance={"audio": 0, "images": 0, "tensors": 0})
     events.Reload()
-    audio_tags, image_tags = events.Tags()["audio"], events.Tags()["images"]
-    assert len(audio_tags) == 2 * 3 and any(t.endswith("/explanation") for t in audio_tags)
-    assert len(image_tags) == 2
+    assert len(events.Tags()["audio"]) == 2 * 3 and len(events.Tags()["images"]) == 2
+    exp = module.explainer().explain(next(iter(val))["wav"][:2]).detach()
+    for i, info in enumerate(signal_probabilities(clf, exp)):
+        view = clip_view(exp, i, info, f"{i}_{info['target_name']}")
+        tag = f"examples/{view.name}"
+        for signal in ("input", "explanation", "residual"):
+            logged = sf.read(io.BytesIO(events.Audio(f"{tag}/{signal}")[0].encoded_audio_string), dtype="float32")[0]
+            np.testing.assert_allclose(logged, view.audio[signal], atol=2e-4)  # peaks < 1: played as is
+        image = imread(io.BytesIO(events.Images(f"{tag}/figure")[0].encoded_image_string), format="png")
+        np.testing.assert_allclose(image[..., :3], imread(io.BytesIO(view.figure), format="png")[..., :3], atol=1 / 255)
+        text = events.Tensors(f"{tag}/probabilities/text_summary")[0].tensor_proto.string_val[0].decode()
+        assert f"explanation: p({view.target_name}) = {view.probs['explanation']:.3f}" in text
