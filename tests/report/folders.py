@@ -44,7 +44,7 @@ def run_dir(tmp_path_factory):
     """A finished benchmark run: two methods, two settings, curves, sanity results and examples."""
     run = tmp_path_factory.mktemp("run")
     clf = tiny_classifier()
-    data = SyntheticMixtures("instruments", "test", n_items=3, seed=0, seconds=0.5)
+    data = SyntheticMixtures("instruments", "test", n_items=3, seed=0, clip_seconds=0.5)
     methods = {"lmac": LMAC(clf, tiny_head(clf)), "saliency": Saliency(clf)}
     runner = Benchmark(curve_steps=2, sanity_clips=1, examples_per_class=1, progress=False)
     records = runner.run(clf, methods, {"in_domain": Clean(data), "white_noise": WhiteNoise(data)},
