@@ -154,11 +154,12 @@ def build_component(record: dict, base: type, allow_external: bool = False, load
     target = record["target"]
     if record.get("config") is None:
         raise CheckpointError(f"the stored {target} could not be described (only its weight fingerprint is "
-                              "stored); pass the model object itself (e.g. classifier=...)")
+                              "stored); pass the model itself: --classifier MODULE:FACTORY on the command line, "
+                              "classifier=... in Python")
     module_name, _, cls_name = target.rpartition(".")
     if not (module_name == "lmac" or module_name.startswith("lmac.")) and not allow_external:
-        raise CheckpointError(f"checkpoint names class {target!r} outside lmac; pass allow_external=True "
-                              "only for checkpoints you trust")
+        raise CheckpointError(f"checkpoint names class {target!r} outside lmac; pass --allow-external "
+                              "(allow_external=True in Python) only for checkpoints you trust")
     try:
         cls = getattr(importlib.import_module(module_name), cls_name)
     except (ImportError, AttributeError) as err:

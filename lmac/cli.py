@@ -16,7 +16,18 @@ HELP = """usage: lmac {train,benchmark,explain,demo,report} ...
   lmac explain IN.wav [IN2.wav ...] --out DIR [--checkpoint P] [--target NAME|INDEX]
   lmac demo --out DIR [--checkpoint P] [--n N] [--seed S]
   lmac report DIR [DIR ...] [--out PAGE.html] [--max-clips N] [--audio ogg|flac]   HTML listening report
+  (explain, demo: --classifier MODULE:FACTORY for your own model, --allow-external for trusted checkpoints)
 """
+
+
+def add_loading_arguments(p: argparse.ArgumentParser) -> None:
+    """``--classifier`` and ``--allow-external``, the same for every command that loads an explainer
+    (pass them to :func:`lmac.explainers.load_explainer`)."""
+    p.add_argument("--classifier", default=None, metavar="MODULE:FACTORY",
+                   help="your own classifier: MODULE (or path/to/file.py) and a function in it that returns an "
+                        "lmac AudioClassifier (needed for explainers of a TappedClassifier)")
+    p.add_argument("--allow-external", action="store_true",
+                   help="let the checkpoint name classes outside lmac (imports them): only for checkpoints you trust")
 
 
 def _parser(cmd: str) -> argparse.ArgumentParser:
@@ -30,14 +41,15 @@ def _parser(cmd: str) -> argparse.ArgumentParser:
     p.add_argument("--checkpoint", default=str(DEFAULT_CHECKPOINT), help="exported explainer: a .pt path or the name of a shipped one (default %(default)s)")
     p.add_argument("--out", required=True, help="output folder")
     p.add_argument("--device", default="cpu", help="torch device, e.g. cuda")
+    add_loading_arguments(p)
     return p
 
 
 def _explain(cmd: str, argv: list[str]) -> int:
     args = _parser(cmd).parse_args(argv)
-    from lmac.explainers.lmac import LMAC
+    from lmac.explainers.loading import load_explainer
     from lmac.tasks.explain import explain_files, run_demo, summary_table
-    explainer = LMAC.from_pretrained(args.checkpoint, map_location=args.device)
+    explainer = load_explainer(args.checkpoint, args.classifier, args.allow_external, map_location=args.device)
     if cmd == "explain":
         target = None
         if args.target is not None:

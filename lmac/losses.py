@@ -9,7 +9,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-__all__ = ["LMACLoss", "total_variation"]
+from lmac.outputs import check_output
+
+__all__ = ["LMACLoss", "masked_in_out", "total_variation"]
 
 
 def total_variation(x: torch.Tensor) -> torch.Tensor:
@@ -19,14 +21,32 @@ def total_variation(x: torch.Tensor) -> torch.Tensor:
     return tv_f + tv_t
 
 
+def masked_in_out(logits_in: torch.Tensor, logits_out: torch.Tensor, target: torch.Tensor,
+                  output: str) -> tuple[torch.Tensor, torch.Tensor]:
+    """The masked-in and masked-out terms per example, ``(B,)`` each, for the classifier's ``output``.
+
+    softmax: ``loss_in = CE(logits_in, target)`` and ``loss_out = -log(1 - p_out)`` with
+    ``p_out = softmax(logits_out)[target]``. sigmoid (multi-label): binary cross-entropy toward
+    "target present" on the explanation, ``loss_in = -log sigmoid(z_in)``, and the same bounded form
+    toward "absent" on the residual, ``loss_out = -log(1 - sigmoid(z_out))``, with ``z`` the target's
+    logit (computed as ``softplus(-z_in)`` and ``softplus(z_out)``, exact for any logit).
+    """
+    t = target.long()[:, None]
+    if check_output(output) == "sigmoid":
+        return F.softplus(-logits_in.gather(1, t).squeeze(1)), F.softplus(logits_out.gather(1, t).squeeze(1))
+    p_out = logits_out.softmax(dim=-1).gather(1, t).squeeze(1)
+    return F.cross_entropy(logits_in, target, reduction="none"), -torch.log1p(-p_out.clamp(max=1 - 1e-6))
+
+
 class LMACLoss(nn.Module):
     """Masked-in / masked-out loss with L1 and total-variation regularisers.
 
-    Terms (each averaged over the batch, before weighting):
-        ``loss_in``  = CE(logits_in, target): the explanation alone must keep the decision.
+    Terms (each averaged over the batch, before weighting; :func:`masked_in_out`):
+        ``loss_in``  = CE(logits_in, target): the explanation alone must keep the decision
+        (sigmoid classifiers: -log p_in[target], binary cross-entropy toward "present").
         ``loss_out`` = -log(1 - p_out[target]): the residual must lose it. This is the
         bounded form of the paper's "minus cross-entropy of the residual" (same optimum,
-        p_out -> 0, without a term that goes to minus infinity).
+        p_out -> 0, without a term that goes to minus infinity); p is softmax or sigmoid.
         ``l1``       = mean |sparsity|: explanations as small as possible.
         ``tv``       = total variation of the sparsity map.
         ``consistency`` = mean squared error of explanation + residual against the input
@@ -36,11 +56,13 @@ class LMACLoss(nn.Module):
         (+ w_consistency * consistency).
 
     Paper defaults (L-MAC): w_in 4, w_out 0.2, w_l1 0.4, w_tv 0; consistency off (0).
+    ``output`` is the classifier's output type (``classifier.output``, passed at wiring time).
     """
 
     def __init__(self, w_in: float = 4.0, w_out: float = 0.2, w_l1: float = 0.4, w_tv: float = 0.0,
-                 w_consistency: float = 0.0):
+                 w_consistency: float = 0.0, output: str = "softmax"):
         super().__init__()
+        self.output = check_output(output)
         self.weights = {"loss_in": w_in, "loss_out": w_out, "l1": w_l1, "tv": w_tv}
         self.w_consistency = float(w_consistency)
 
@@ -51,10 +73,10 @@ class LMACLoss(nn.Module):
         ``wav (B, T)`` and ``rebuilt_wav`` = explanation + residual ``(B, T)`` -> named scalar terms."""
         if self.w_consistency and (wav is None or rebuilt_wav is None):
             raise ValueError("w_consistency > 0 needs wav and rebuilt_wav")
-        p_out = logits_out.softmax(dim=-1).gather(1, target[:, None]).squeeze(1)
+        loss_in, loss_out = masked_in_out(logits_in, logits_out, target, self.output)
         terms = {
-            "loss_in": F.cross_entropy(logits_in, target),
-            "loss_out": -torch.log1p(-p_out.clamp(max=1 - 1e-6)).mean(),
+            "loss_in": loss_in.mean(),
+            "loss_out": loss_out.mean(),
             "l1": sparsity.abs().mean(),
             "tv": total_variation(sparsity).mean(),
         }

@@ -82,3 +82,90 @@ def test_help_and_unknown_command():
     assert run_cli("--help").returncode == 0
     bad = run_cli("frobnicate")
     assert bad.returncode == 2 and "unknown command" in bad.stderr
+
+
+USER_MODULE = '''
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from lmac.classifiers import MelCNN, TappedClassifier
+
+HERE = Path(__file__).parent
+
+
+class WaveNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv1d(1, 4, 9, stride=4)
+        self.conv2 = nn.Conv1d(4, 8, 9, stride=4)
+        self.fc = nn.Linear(8, 2)
+
+    def forward(self, wav):
+        x = torch.relu(self.conv2(torch.relu(self.conv1(wav.unsqueeze(1)))))
+        return self.fc(x.mean(-1))
+
+
+def make_classifier():
+    net = WaveNet()
+    net.load_state_dict(torch.load(HERE / "weights.pt", weights_only=True))
+    return TappedClassifier(net, ["conv2", "conv1"], 16000, ["dog", "rain"], 0.5, output="sigmoid")
+
+
+class MyCNN(MelCNN):
+    """An AudioClassifier subclass outside lmac: its checkpoint names my_models.MyCNN."""
+'''
+
+
+@pytest.fixture
+def user_models(tmp_path):
+    import torch
+    (tmp_path / "my_models.py").write_text(USER_MODULE)
+    torch.manual_seed(0)
+    net = torch.nn.Module()  # weights of my_models.WaveNet, written as a user would keep them
+    net.conv1, net.conv2, net.fc = torch.nn.Conv1d(1, 4, 9, stride=4), torch.nn.Conv1d(4, 8, 9, stride=4), \
+        torch.nn.Linear(8, 2)
+    torch.save(net.state_dict(), tmp_path / "weights.pt")
+    return tmp_path
+
+
+def test_explain_with_your_own_classifier_factory(tmp_path, write_wav, user_models, monkeypatch, capsys):
+    from conftest import tiny_head
+    from lmac.classifiers import import_classifier
+    from lmac.cli import main
+    from lmac.explainers import LMAC
+    clf = import_classifier(f"{user_models}/my_models.py:make_classifier")
+    assert clf.output == "sigmoid" and clf.n_classes == 2
+    checkpoint = tmp_path / "tapped.pt"
+    LMAC(clf, tiny_head(clf)).export(checkpoint)
+    clip = write_wav("clip.wav", 0.1 * np.random.default_rng(0).standard_normal(8000))
+    out = tmp_path / "out"
+    args = ["explain", str(clip), "--checkpoint", str(checkpoint), "--out", str(out)]
+    assert main(args) == 2 and not out.exists()
+    err = capsys.readouterr().err
+    assert "--classifier MODULE:FACTORY" in err and len(err.strip().splitlines()) == 1
+    assert main([*args, "--target", "rain", "--classifier", f"{user_models}/my_models.py:make_classifier"]) == 0
+    record = json.loads((out / "clip.json").read_text())
+    assert record["output"] == "sigmoid" and record["target_name"] == "rain"
+    monkeypatch.chdir(user_models)  # MODULE:FACTORY with a module in the current folder
+    assert main([*args[:-1], str(tmp_path / "o2"), "--classifier", "my_models:make_classifier"]) == 0
+    assert main([*args[:-1], str(tmp_path / "o3"), "--classifier", "my_models:nope"]) == 2
+    assert "has no callable 'nope'" in capsys.readouterr().err
+
+
+def test_allow_external_for_a_trusted_checkpoint(tmp_path, write_wav, user_models, monkeypatch, capsys):
+    from conftest import tiny_head
+    from lmac.cli import main
+    from lmac.explainers import LMAC
+    monkeypatch.syspath_prepend(str(user_models))
+    import my_models
+    clf = my_models.MyCNN(["dog", "rain"], clip_seconds=0.5, n_mels=32, channels=(4, 8)).freeze()
+    checkpoint = tmp_path / "external.pt"
+    LMAC(clf, tiny_head(clf)).export(checkpoint)
+    clip = write_wav("clip.wav", 0.1 * np.random.default_rng(0).standard_normal(8000))
+    assert main(["explain", str(clip), "--checkpoint", str(checkpoint), "--out", str(tmp_path / "o")]) == 2
+    assert "outside lmac; pass --allow-external" in capsys.readouterr().err
+    assert main(["explain", str(clip), "--checkpoint", str(checkpoint), "--out", str(tmp_path / "o"),
+                 "--allow-external"]) == 0
+    assert (tmp_path / "o" / "clip.explanation.wav").is_file()

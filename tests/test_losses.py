@@ -1,8 +1,9 @@
 import math
 
+import pytest
 import torch
 
-from lmac.losses import LMACLoss, total_variation
+from lmac.losses import LMACLoss, masked_in_out, total_variation
 
 
 def test_terms_hand_computed():
@@ -29,3 +30,33 @@ def test_masked_out_term_is_bounded_and_pushes_down():
 
 def test_total_variation_of_constant_is_zero():
     assert torch.all(total_variation(torch.ones(3, 4, 5)) == 0)
+
+
+def test_sigmoid_terms_hand_computed():
+    # target logit 0 on the explanation: p_in = 0.5 -> BCE toward present = log 2, whatever the other logits;
+    # target logit log 3 on the residual: p_out = 0.75 -> -log(1 - 0.75) = log 4
+    logits_in = torch.tensor([[0.0, 9.0, -9.0]])
+    logits_out = torch.tensor([[math.log(3.0), 5.0, 5.0]])
+    target = torch.tensor([0])
+    terms = LMACLoss(w_in=4, w_out=0.2, w_l1=0, output="sigmoid")(logits_in, logits_out, target, torch.zeros(1, 2, 2))
+    assert math.isclose(terms["loss_in"].item(), math.log(2), rel_tol=1e-6)
+    assert math.isclose(terms["loss_out"].item(), math.log(4), rel_tol=1e-6)
+    assert math.isclose(terms["loss"].item(), 4 * math.log(2) + 0.2 * math.log(4), rel_tol=1e-6)
+    # the same logits under softmax: other classes compete, so both terms differ
+    soft = LMACLoss(output="softmax")(logits_in, logits_out, target, torch.zeros(1, 2, 2))
+    assert soft["loss_in"].item() > 8 and soft["loss_out"].item() < 0.02
+
+
+def test_sigmoid_terms_stay_finite_for_extreme_logits():
+    target = torch.tensor([0, 0])
+    big = torch.tensor([[200.0], [-200.0]])
+    loss_in, loss_out = masked_in_out(big, big, target, "sigmoid")
+    assert torch.allclose(loss_in, torch.tensor([0.0, 200.0])) and torch.allclose(loss_out, torch.tensor([200.0, 0.0]))
+
+
+def test_explainer_module_refuses_a_loss_for_the_other_output_type():
+    from conftest import tiny_classifier, tiny_head
+    from lmac.training import ExplainerModule
+    clf = tiny_classifier()
+    with pytest.raises(ValueError, match="LMACLoss\\(..., output=classifier.output\\)"):
+        ExplainerModule(clf, tiny_head(clf), LMACLoss(output="sigmoid"), torch.optim.Adam)

@@ -34,19 +34,22 @@ def score_with_curves(classifier, exp: Explanation, stems: dict[str, torch.Tenso
     ``confound`` (1 where the explanation is dominated by that stem) is added when it names a stem.
 
     Args:
-        classifier: ``wav (B, T) -> logits (B, C)`` with ``class_names``.
+        classifier: ``wav (B, T) -> logits (B, C)`` with ``class_names`` and ``output`` (softmax or
+            sigmoid: how every probability below is computed).
         exp: the explanation of ``exp.wav`` for ``exp.target``.
         stems: name -> ``(B, T)`` ground-truth sources of ``exp.wav``, or ``None``.
         curve_steps: increments of the deletion / insertion curves.
         confound: name of a confounding stem, or ``None``.
     """
-    t = exp.target
+    t, out = exp.target, classifier.output
     logits, logits_in, logits_out = classifier(torch.cat([exp.wav, exp.explanation_wav, exp.residual_wav])).chunk(3)
-    deletion, insertion = deletion_insertion_curves(classifier, exp.wav, exp.saliency, t, curve_steps, grid=exp.grid)
+    deletion, insertion = deletion_insertion_curves(classifier, exp.wav, exp.saliency, t, curve_steps, grid=exp.grid,
+                                                    output=out)
     scores = {
-        "ai": average_increase(logits, logits_in, t), "ad": average_drop(logits, logits_in, t),
-        "ad_sb": average_drop_speechbrain(logits, logits_in, t), "ag": average_gain(logits, logits_in, t),
-        "ff": faithfulness(logits, logits_out, t), "fid_in": fidelity_in(logits_in, t),
+        "ai": average_increase(logits, logits_in, t, output=out), "ad": average_drop(logits, logits_in, t, output=out),
+        "ad_sb": average_drop_speechbrain(logits, logits_in, t, output=out),
+        "ag": average_gain(logits, logits_in, t, output=out),
+        "ff": faithfulness(logits, logits_out, t, output=out), "fid_in": fidelity_in(logits_in, t, output=out),
         "sps": sparseness(exp.saliency), "comp": complexity(exp.saliency),
         "del_auc": area_under_curve(deletion), "ins_auc": area_under_curve(insertion),
     }

@@ -8,10 +8,12 @@ from lmac.checkpoint import (CLASSIFIER_FORMAT, EXPLAINER_FORMAT, CheckpointErro
                              load_checkpoint, save_checkpoint)
 from lmac.classifiers.base import AudioClassifier
 from lmac.classifiers.demo import MelCNN
+from lmac.classifiers.external import import_classifier
+from lmac.classifiers.layout import UnfoldPatches
 from lmac.classifiers.tapped import TappedClassifier
 
-__all__ = ["AudioClassifier", "Cnn14Classifier", "MelCNN", "TappedClassifier", "load_classifier", "load_cnn14",
-           "save_classifier"]
+__all__ = ["AudioClassifier", "Cnn14Classifier", "MelCNN", "TappedClassifier", "UnfoldPatches", "import_classifier",
+           "load_classifier", "load_cnn14", "save_classifier"]
 
 _LAZY = {"Cnn14Classifier", "load_cnn14"}  # importing SpeechBrain takes seconds: only when used
 

@@ -39,13 +39,14 @@ class Cnn14Classifier(AudioClassifier):
         n_fft, hop_ms, win_ms: STFT settings of the front end (window and hop in milliseconds).
         f_max: highest mel frequency in Hz (SpeechBrain's default 8000).
         norm_type: CNN14 normalisation, ``"bn"``, ``"in"`` or ``"ln"``.
+        output: ``"softmax"`` (ESC-50, one class per clip) or ``"sigmoid"`` (a multi-label head).
     """
 
     @capture_init
     def __init__(self, class_names: list[str], sample_rate: int = 16000, clip_seconds: float = 5.0,
                  n_mels: int = 80, emb_dim: int = 2048, n_fft: int = 1024, hop_ms: float = 11.6099,
-                 win_ms: float = 23.2199, f_max: float = 8000.0, norm_type: str = "bn"):
-        super().__init__(sample_rate, class_names, clip_seconds)
+                 win_ms: float = 23.2199, f_max: float = 8000.0, norm_type: str = "bn", output: str = "softmax"):
+        super().__init__(sample_rate, class_names, clip_seconds, output)
         if n_mels < 32:
             raise ValueError(f"n_mels must be at least 32 (CNN14 halves the mel axis five times), got {n_mels}")
         self.compute_stft = STFT(sample_rate=sample_rate, n_fft=n_fft, hop_length=hop_ms, win_length=win_ms)

@@ -30,13 +30,14 @@ class MelCNN(AudioClassifier):
         n_fft, hop_length, n_mels: front-end settings (STFT grid: the package default).
         channels: output channels of each conv block.
         dropout: before the linear layer.
+        output: ``"softmax"`` (one class per clip) or ``"sigmoid"`` (multi-label).
     """
 
     @capture_init
     def __init__(self, class_names: list[str], sample_rate: int = 16000, clip_seconds: float = 2.0,
                  n_fft: int = STFTConfig.n_fft, hop_length: int = STFTConfig.hop_length, n_mels: int = 64,
-                 channels: tuple[int, ...] = (16, 32, 64, 128), dropout: float = 0.2):
-        super().__init__(sample_rate, class_names, clip_seconds)
+                 channels: tuple[int, ...] = (16, 32, 64, 128), dropout: float = 0.2, output: str = "softmax"):
+        super().__init__(sample_rate, class_names, clip_seconds, output)
         self.frontend = LogMel(sample_rate, STFTConfig(n_fft, hop_length), n_mels)
         self.input_norm = nn.BatchNorm2d(1)
         chans = [1, *channels]

@@ -18,6 +18,8 @@ import lightning as L
 import torch
 from torch.utils.data import DataLoader, Dataset
 
+from lmac.data.labels import label_index_map
+
 if TYPE_CHECKING:
     from lmac.classifiers.base import AudioClassifier
 
@@ -109,21 +111,28 @@ class ClipFormatError(ValueError):
     """Data whose clips the classifier cannot take: other class names, sample rate or clip length."""
 
 
-def check_clip_format(classifier: "AudioClassifier", data) -> None:
+def check_clip_format(classifier: "AudioClassifier", data, same_classes: bool = True) -> None:
     """Refuse data the classifier cannot take as it is, with a one-line :class:`ClipFormatError`.
 
     ``data`` (a DataModule or a dataset) must declare ``class_names``, ``sample_rate`` and
     ``clip_seconds``; they must equal the classifier's (same class names in the same order, same
-    rate, clips of the classifier's window ``clip_samples``).
+    rate, clips of the classifier's window ``clip_samples``). With ``same_classes=False`` (a head
+    trained on a classifier, whose labels are mapped onto the classifier's classes by name,
+    :mod:`lmac.data.labels`) the data's classes need only be among the classifier's.
     """
     what = type(data).__name__
     missing = [name for name in ("class_names", "sample_rate", "clip_seconds") if getattr(data, name, None) is None]
     if missing:
         raise ClipFormatError(f"{what} does not declare its clip format ({', '.join(missing)}); "
                               "set class_names, sample_rate and clip_seconds on it")
-    if list(data.class_names) != list(classifier.class_names):
+    if same_classes and list(data.class_names) != list(classifier.class_names):
         raise ClipFormatError(f"classifier classes {classifier.class_names} do not match the data's "
                               f"{list(data.class_names)}")
+    if not same_classes:
+        try:
+            label_index_map(data.class_names, classifier.class_names)
+        except ValueError as err:
+            raise ClipFormatError(str(err)) from None
     if int(data.sample_rate) != classifier.sample_rate:
         raise ClipFormatError(f"{what} gives clips at {data.sample_rate} Hz but the classifier takes "
                               f"{classifier.sample_rate} Hz: set the data's sample_rate to {classifier.sample_rate}")

@@ -1,16 +1,20 @@
 """Built-in data: mixtures generated on the fly from a seed, with their stems by name, and their DataModule.
 
-Two tasks:
+Three tasks:
 
 * ``instruments``: which lead instrument plays (piano, guitar, organ or flute), over optional
   bass and drums, sometimes with a quieter second lead as a distractor.
+* ``instruments_multi`` (multi-label): which leads play; one to four leads at comparable levels
+  (each at -6..0 dB; besides the item's own lead, each other lead plays with probability 0.35),
+  over optional bass and drums. The label is multi-hot.
 * ``confound``: the audioLIME validation setup. In ``train``/``val``/``test_std`` "guitar" clips
   hold guitar + bass + drums and "piano" clips hold piano + bass; in ``test_bad`` guitar clips
   hold guitar + bass and piano clips hold piano + bass + drums.
 
 Every item is an :class:`~lmac.data.base.Item`: ``wav (T,)``, ``stems`` (name -> ``(T,)``, zeros for
-absent sources, and ``wav == sum(stems)`` exactly), ``label`` (int), ``seed`` (int; regenerates the
-item). The sources are synthesised by :mod:`lmac.data.synthesizers`.
+absent sources, and ``wav == sum(stems)`` exactly), ``label`` (int; for a multi-label task a multi-hot
+float ``(C,)`` tensor, 1 for every class present), ``seed`` (int; regenerates the item). The sources are
+synthesised by :mod:`lmac.data.synthesizers`.
 """
 
 from __future__ import annotations
@@ -28,27 +32,31 @@ __all__ = ["SyntheticMixtures", "SyntheticDataModule", "MixtureCache", "TASKS", 
 
 LEADS = ["piano", "guitar", "organ", "flute"]
 
-TASKS: dict[str, dict] = {
-    "instruments": {"classes": LEADS, "stems": LEADS + ["bass", "drums"],
-                    "splits": ["train", "val", "test", "demo"]},
-    "confound": {"classes": ["guitar", "piano"], "stems": ["guitar", "piano", "bass", "drums"],
-                 "splits": ["train", "val", "test_std", "test_bad", "demo"]},
-}
+
+def _instruments(split: str, lead: str, rng: np.random.Generator) -> dict[str, float]:
+    """One lead at 0 dB, bass / drums each with probability 0.7, a quiet second lead in 30 % of clips."""
+    gains = {lead: 0.0}
+    for acc in ("bass", "drums"):
+        if rng.random() < 0.7:
+            gains[acc] = rng.uniform(-8, -1)
+    if rng.random() < 0.3:
+        other = [c for c in LEADS if c != lead]
+        gains[other[rng.integers(len(other))]] = rng.uniform(-16, -10)
+    return gains
 
 
-def _sources(task: str, split: str, label: int, rng: np.random.Generator) -> dict[str, float]:
-    """Which sources sound in one item, with their gains in dB."""
-    classes = TASKS[task]["classes"]
-    lead = classes[label]
-    if task == "instruments":
-        gains = {lead: 0.0}
-        for acc in ("bass", "drums"):
-            if rng.random() < 0.7:
-                gains[acc] = rng.uniform(-8, -1)
-        if rng.random() < 0.3:
-            other = [c for c in LEADS if c != lead]
-            gains[other[rng.integers(len(other))]] = rng.uniform(-16, -10)
-        return gains
+def _instruments_multi(split: str, lead: str, rng: np.random.Generator) -> dict[str, float]:
+    """The item's lead plus each other lead with probability 0.35, all at -6..0 dB; bass / drums each
+    with probability 0.5."""
+    gains = {c: rng.uniform(-6, 0) for c in LEADS if c == lead or rng.random() < 0.35}
+    for acc in ("bass", "drums"):
+        if rng.random() < 0.5:
+            gains[acc] = rng.uniform(-10, -3)
+    return gains
+
+
+def _confound(split: str, lead: str, rng: np.random.Generator) -> dict[str, float]:
+    """Guitar clips carry drums and piano clips do not, except in ``test_bad`` where it is the reverse."""
     with_drums = (lead == "guitar") != (split == "test_bad")
     gains = {lead: 0.0, "bass": rng.uniform(-6, -1)}
     if with_drums:
@@ -56,12 +64,27 @@ def _sources(task: str, split: str, label: int, rng: np.random.Generator) -> dic
     return gains
 
 
+# classes, stems, splits (test_split: the held-out split loaders test on), which sources sound in an item
+# (split, lead, rng) -> {source: gain dB}, and whether the label is multi-hot (every class present).
+TASKS: dict[str, dict] = {
+    "instruments": {"classes": LEADS, "stems": LEADS + ["bass", "drums"], "splits": ["train", "val", "test", "demo"],
+                    "test_split": "test", "sources": _instruments, "multi_label": False},
+    "instruments_multi": {"classes": LEADS, "stems": LEADS + ["bass", "drums"],
+                          "splits": ["train", "val", "test", "demo"], "test_split": "test",
+                          "sources": _instruments_multi, "multi_label": True},
+    "confound": {"classes": ["guitar", "piano"], "stems": ["guitar", "piano", "bass", "drums"],
+                 "splits": ["train", "val", "test_std", "test_bad", "demo"], "test_split": "test_std",
+                 "sources": _confound, "multi_label": False},
+}
+
+
 def make_item(task: str, split: str, label: int, seed: int, sample_rate: int = 16000,
               clip_seconds: float = 2.0) -> dict:
     """Generate one item from its seed (see module docstring for the fields)."""
     rng = np.random.default_rng(seed)
     n_samples = int(round(clip_seconds * sample_rate))
-    gains = _sources(task, split, label, rng)
+    spec = TASKS[task]
+    gains = spec["sources"](split, spec["classes"][label], rng)
     stems = {name: np.zeros(n_samples, np.float32) for name in TASKS[task]["stems"]}
     for name, gain_db in gains.items():
         stems[name] = synthesize(name, rng, sample_rate, n_samples) * np.float32(10 ** (gain_db / 20))
@@ -69,6 +92,8 @@ def make_item(task: str, split: str, label: int, seed: int, sample_rate: int = 1
     scale = np.float32(0.9 / max(np.abs(mixture).max(), 1e-8))
     stems = {k: torch.from_numpy(v * scale) for k, v in stems.items()}
     wav = torch.stack(list(stems.values())).sum(0)
+    if spec["multi_label"]:
+        label = torch.tensor([float(c in gains) for c in spec["classes"]])
     return {"wav": wav, "stems": stems, "label": label, "seed": seed}
 
 
@@ -76,9 +101,9 @@ class SyntheticMixtures(Dataset):
     """A deterministic split of one built-in task.
 
     Args:
-        task: ``"instruments"`` or ``"confound"``.
+        task: ``"instruments"``, ``"instruments_multi"`` or ``"confound"``.
         split: one of ``TASKS[task]["splits"]``; splits never share items.
-        n_items: number of clips; classes are balanced (``label = index % n_classes``).
+        n_items: number of clips; classes are balanced (class ``index % n_classes`` always plays).
         seed: base seed; the same (seed, split, index) always gives the same clip.
         sample_rate, clip_seconds: clip format.
     """
@@ -130,10 +155,10 @@ class SyntheticDataModule(AudioDataModule):
     """Train / val / test loaders for one built-in task.
 
     Args:
-        task: ``"instruments"`` or ``"confound"``.
+        task: a built-in task (``TASKS``: instruments, instruments_multi, confound).
         n_train, n_val, n_test: clips per split.
-        test_split: the task's split behind ``"test"`` (``"test"`` for instruments; ``"test_std"``
-            or ``"test_bad"`` for confound).
+        test_split: the task's split behind ``"test"`` (default: the task's, ``"test"`` for the
+            instruments tasks; ``"test_std"`` or ``"test_bad"`` for confound).
         batch_size, num_workers: loader settings.
         seed: base seed of every split.
         sample_rate, clip_seconds: clip format.
@@ -148,7 +173,7 @@ class SyntheticDataModule(AudioDataModule):
         if task not in TASKS:
             raise ValueError(f"unknown task {task!r}; choose from {sorted(TASKS)}")
         self.task, self.cache = task, cache
-        self.test_split = test_split or ("test" if task == "instruments" else "test_std")
+        self.test_split = test_split or TASKS[task]["test_split"]
         self.sizes = {"train": n_train, "val": n_val, "test": n_test}
         self.seed, self.sample_rate, self.clip_seconds = seed, int(sample_rate), float(clip_seconds)
         self.class_names = list(TASKS[task]["classes"])

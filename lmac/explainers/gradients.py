@@ -160,10 +160,15 @@ class GradCAM(GradientExplainer):
     map is placed on linear bins only approximately. An output ``(B, C, L)`` is read as time
     and spread over all frequencies.
 
+    The map must be in the ``(B, C, ..., time)`` layout heads read; a layer with a feature
+    transform on the classifier (``TappedClassifier(feature_transforms=...)``, e.g. patches
+    folded into the batch axis) has its map passed through that transform first.
+
     Args:
-        layer: name of the submodule (as in ``classifier.named_modules()``); ``None`` picks
-            the last module whose output is a map ``(B, C, ..., L)`` with ``L > 1`` (found
-            with one probe forward pass).
+        layer: name of the layer, as ``classifier.named_layers()`` names it (for a
+            :class:`~lmac.classifiers.TappedClassifier`, the wrapped model's own names, as in its
+            ``layers=``); ``None`` picks the last layer whose output is a map ``(B, C, ..., L)``
+            with ``L > 1`` (found with one probe forward pass).
     """
 
     def __init__(self, classifier, layer: str | None = None, seed: int = 0, name: str = "gradcam",
@@ -175,12 +180,18 @@ class GradCAM(GradientExplainer):
         from captum.attr import LayerAttribution, LayerGradCam
 
         name = self.layer if self.layer is not None else deepest_map_layer(self.classifier, forward, mag_n[:1], args)
-        modules = dict(self.classifier.named_modules())
+        modules = self.classifier.named_layers()
         if name not in modules:
             raise ValueError(f"GradCAM layer {name!r} not found in the classifier; "
                              f"available: {sorted(n for n in modules if n)}")
         cam = LayerGradCam(forward, modules[name]).attribute(mag_n, target=target, additional_forward_args=args,
                                                              relu_attributions=True)
+        transform = self.classifier.feature_transform(name)
+        cam = cam if transform is None else transform(cam, mag_n.shape[0])
+        if cam.shape[0] != mag_n.shape[0]:
+            raise ValueError(f"GradCAM layer {name!r} gives maps {tuple(cam.shape)} for {mag_n.shape[0]} clips; it needs "
+                             "(B, C, ..., time) (a model that folds patches into the batch axis: pass "
+                             "TappedClassifier(feature_transforms={layer: UnfoldPatches(...)}))")
         n_freq, n_frames = mag_n.shape[-2:]
         if cam.dim() == 4:
             return LayerAttribution.interpolate(cam, (n_freq, n_frames), "bilinear")[:, 0]
@@ -190,11 +201,12 @@ class GradCAM(GradientExplainer):
 
 
 def deepest_map_layer(classifier, forward: Callable, mag_n: torch.Tensor, args: tuple) -> str:
-    """Name of the last submodule with a ``(B, C, ..., L > 1)`` output, in one probe pass of ``forward``."""
+    """Name (as ``classifier.named_layers()`` gives it) of the last layer with a ``(B, C, ..., L > 1)``
+    output, in one probe pass of ``forward``."""
     seen: list[str] = []
     handles = [module.register_forward_hook(lambda _m, _i, out, n=name: seen.append(n)
                                             if torch.is_tensor(out) and out.dim() >= 3 and out.shape[-1] > 1 else None)
-               for name, module in classifier.named_modules() if name]
+               for name, module in classifier.named_layers().items() if name]
     try:
         with torch.no_grad():
             forward(mag_n, *(a[:1] if torch.is_tensor(a) else a for a in args))

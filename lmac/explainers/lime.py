@@ -4,7 +4,9 @@ For each clip: split it into ``K`` components with a
 :class:`~lmac.explainers.factorizations.Factorization`; draw on/off vectors ``z`` (each
 component on with probability 0.5, the first sample all on; or all ``2^K`` subsets with
 ``n_samples="exhaustive"``); run the classifier on the composed inputs; fit a weighted ridge
-regression (scikit-learn) from ``z`` to the target's probability, with weights
+regression (scikit-learn) from ``z`` to the target's probability as the classifier defines it
+(:meth:`~lmac.classifiers.AudioClassifier.probabilities`: softmax, or the target's own sigmoid for
+a multi-label classifier, so other classes present in the clip do not move it), with weights
 ``exp(-d^2 / width^2)`` where ``d`` is the cosine distance to the all-on vector. The
 explanation is the sum of the ``top_k`` positively weighted components; the residual is the
 clip minus it.
@@ -174,5 +176,5 @@ class SourceLIME(Explainer):
         probs = []
         for s in bar:
             logits = self.classifier(comps.compose(index, z[s:s + self.batch_size]))
-            probs.append(logits.softmax(-1)[:, target].double().cpu())
+            probs.append(self.classifier.probabilities(logits)[:, target].double().cpu())
         return torch.cat(probs).numpy()

@@ -58,7 +58,7 @@ class LMAC(nn.Module, Explainer):
             "format": EXPLAINER_FORMAT, "method": self.name,
             "classifier": component_record(self.classifier), "head": component_record(self.head),
             "class_names": list(self.classifier.class_names), "sample_rate": self.sample_rate,
-            "metadata": metadata,
+            "output": self.classifier.output, "metadata": metadata,
         }, path)
 
     @classmethod
@@ -92,6 +92,9 @@ def check_classifier_matches(classifier: AudioClassifier, payload: dict, path) -
     if list(classifier.class_names) != list(payload["class_names"]):
         raise CheckpointError(f"{path}: head was trained for classes {payload['class_names']}, "
                               f"this classifier has {classifier.class_names}")
+    if classifier.output != payload.get("output", "softmax"):
+        raise CheckpointError(f"{path}: head was trained on a classifier with {payload.get('output', 'softmax')} "
+                              f"outputs, this one has {classifier.output} outputs")
     if classifier.sample_rate != payload["sample_rate"]:
         raise CheckpointError(f"{path}: head was trained at {payload['sample_rate']} Hz, "
                               f"this classifier runs at {classifier.sample_rate} Hz")

@@ -78,12 +78,12 @@ class ClipView:
 
 
 def signal_probabilities(classifier, exp: Explanation) -> list[dict]:
-    """Per item: ``target_name`` and the target's probability on input, explanation and residual
-    (one batched classifier call), as the keys of the clip JSON."""
+    """Per item: ``target_name`` and the target's probability (softmax or sigmoid, ``classifier.output``)
+    on input, explanation and residual (one batched classifier call), as the keys of the clip JSON."""
     device = next(classifier.parameters(), torch.empty(0)).device
     with torch.no_grad():
         logits = classifier(torch.cat([exp.wav, exp.explanation_wav, exp.residual_wav]).to(device))
-    probs = target_prob(logits, exp.target.to(logits.device).repeat(3)).reshape(3, -1).T.cpu()
+    probs = target_prob(logits, exp.target.to(logits.device).repeat(3), output=classifier.output).reshape(3, -1).T.cpu()
     return [{"target_name": classifier.class_names[int(t)], **dict(zip(PROB_KEYS.values(), map(float, p)))}
             for t, p in zip(exp.target, probs)]
 

@@ -33,11 +33,11 @@ def explain_waveform(explainer: Explainer, wav: torch.Tensor, target=None, sourc
     exp = explain_clip(explainer, wav, target).detach()
     seconds = time.perf_counter() - start
     t = int(exp.target[0])
-    probs = {name: float(classify_clip(classifier, sig[0]).softmax(-1)[t])
+    probs = {name: float(classifier.probabilities(classify_clip(classifier, sig[0])[None])[0, t])
              for name, sig in (("prob_original", exp.wav), ("prob_explanation", exp.explanation_wav),
                                ("prob_residual", exp.residual_wav))}
     info = {"input": source, "method": exp.method, "sample_rate": exp.sample_rate, "target": t,
-            "target_name": classifier.class_names[t], **probs, "seconds": seconds,
+            "target_name": classifier.class_names[t], "output": classifier.output, **probs, "seconds": seconds,
             "duration": wav.shape[-1] / exp.sample_rate}
     return ClipResult(Path(source).stem if source else "clip", exp, info)
 
@@ -78,9 +78,12 @@ def run_demo(explainer: Explainer, out_dir: str | Path, n: int = 5, seed: int = 
     """Explain ``n`` freshly generated built-in clips; also writes each input as ``demo_<i>.wav``."""
     from lmac.data import TASKS, SyntheticMixtures, check_clip_format
     names = explainer.classifier.class_names
-    task = next((t for t, spec in TASKS.items() if spec["classes"] == names), None)
-    if task is None:
+    multi_label = explainer.classifier.output == "sigmoid"
+    tasks = sorted((t for t, spec in TASKS.items() if spec["classes"] == names),
+                   key=lambda t: TASKS[t]["multi_label"] != multi_label)  # a multi-label task for a sigmoid model
+    if not tasks:
         raise ValueError(f"the demo needs a classifier for a built-in task; this one has classes {names}")
+    task = tasks[0]
     data = SyntheticMixtures(task, "demo", n_items=n, seed=seed, sample_rate=explainer.sample_rate,
                              clip_seconds=explainer.classifier.clip_seconds)
     check_clip_format(explainer.classifier, data)
@@ -89,7 +92,9 @@ def run_demo(explainer: Explainer, out_dir: str | Path, n: int = 5, seed: int = 
     for i in range(n):
         item = data[i]
         result = explain_waveform(explainer, item["wav"], None, f"demo_{i}.wav")
-        result.info.update(true_label=names[item["label"]], seed=item["seed"])
+        label = item["label"]  # an index, or multi-hot for a multi-label task
+        true = "+".join(n for n, on in zip(names, label.tolist()) if on) if torch.is_tensor(label) else names[label]
+        result.info.update(true_label=true, seed=item["seed"])
         results.append(result)
     for result, i in zip(results, range(n)):
         out_dir.mkdir(parents=True, exist_ok=True)

@@ -20,16 +20,18 @@ log = logging.getLogger("lmac.train")
 
 def build_module(cfg: DictConfig, data: AudioDataModule) -> L.LightningModule:
     """Instantiate classifier (checked against the data's clip format), head (sizes derived from the
-    classifier, STFT grid from ``cfg.stft``) and the LightningModule."""
+    classifier, STFT grid from ``cfg.stft``), loss (output type derived from the classifier) and the
+    LightningModule. A head may explain a classifier whose classes include the data's (the module maps
+    labels by name); a classifier is trained on exactly the data's classes."""
     classifier: AudioClassifier = instantiate(cfg.classifier, **_class_names_kwarg(cfg.classifier, data.class_names))
-    check_clip_format(classifier, data)
+    check_clip_format(classifier, data, same_classes=cfg.get("head") is None)
     parts = {"classifier": classifier}
     if cfg.get("head") is not None:
         fill_grid(cfg.head, cfg.stft)
         parts["head"] = instantiate(cfg.head, feature_shapes=classifier.feature_shapes(),
                                     n_classes=classifier.n_classes)
     if cfg.get("loss") is not None:
-        parts["loss"] = instantiate(cfg.loss)
+        parts["loss"] = instantiate(cfg.loss, output=classifier.output)
     return instantiate(cfg.module, **parts)
 
 

@@ -7,13 +7,15 @@ from collections.abc import Callable
 
 import lightning as L
 import torch
-import torch.nn.functional as F
 
 from lmac.classifiers import AudioClassifier, save_classifier
+from lmac.data.labels import data_label_map, targets_from_labels
 from lmac.explainers.lmac import LMAC
 from lmac.heads.base import MaskHead
 from lmac.losses import LMACLoss
 from lmac.metrics import faithfulness, fidelity_in
+from lmac.outputs import classification_accuracy, classification_loss
+from lmac.training.frozen import quiet_frozen_eval_warning
 
 __all__ = ["ExplainerModule", "ClassifierModule"]
 
@@ -45,9 +47,11 @@ class ExplainerModule(_StagedModule):
     Args:
         classifier: frozen classifier (its parameters never reach the optimizer).
         head: the head to train.
-        loss: the weighted objective.
+        loss: the weighted objective; its ``output`` type must be the classifier's.
         optimizer: factory taking the head's parameters (``functools.partial`` / Hydra ``_partial_``).
-        target: ``"prediction"`` (the classifier's own top class, L-MAC default) or ``"label"``.
+        target: ``"prediction"`` (the classifier's own top class, L-MAC default) or ``"label"``
+            (the data's label, mapped to the classifier's classes by name; multi-hot labels: one
+            present class per clip, drawn at random).
         other_target_prob: share of training clips explained for a random other class instead,
             so the target-conditioned head also learns what supports a class that did not win.
     """
@@ -57,12 +61,29 @@ class ExplainerModule(_StagedModule):
         super().__init__()
         if target not in ("prediction", "label"):
             raise ValueError(f"target must be 'prediction' or 'label', got {target!r}")
+        if loss.output != classifier.output:
+            raise ValueError(f"the loss is for {loss.output} outputs, the classifier's are {classifier.output}; "
+                             "build it with LMACLoss(..., output=classifier.output)")
         self.classifier = classifier.freeze()
         self.head, self.loss, self.optimizer_factory = head, loss, optimizer
         self.target_source, self.other_target_prob = target, float(other_target_prob)
+        self.label_index: torch.Tensor | None = None  # data label -> classifier index, set in setup()
+
+    def setup(self, stage: str) -> None:
+        if self.target_source == "label":
+            self.label_index = data_label_map(self.trainer.datamodule, self.classifier.class_names)
+
+    def on_fit_start(self) -> None:
+        self._quiet = quiet_frozen_eval_warning(self.classifier)
+
+    def on_train_start(self) -> None:
+        self._quiet.close()
 
     def _targets(self, logits: torch.Tensor, labels: torch.Tensor, training: bool) -> torch.Tensor:
-        target = logits.argmax(dim=-1) if self.target_source == "prediction" else labels.long()
+        if self.target_source == "prediction":
+            target = logits.argmax(dim=-1)
+        else:
+            target = targets_from_labels(labels, self.label_index)
         if training and self.other_target_prob > 0:
             swap = torch.rand(target.shape, device=target.device) < self.other_target_prob
             shift = torch.randint(1, self.classifier.n_classes, target.shape, device=target.device)
@@ -80,8 +101,9 @@ class ExplainerModule(_StagedModule):
                           rebuilt_wav=out.explanation_wav + out.residual_wav)
         log = {f"{stage}/{k}": v for k, v in terms.items()}
         if stage != "train":
-            log[f"{stage}/fid_in"] = fidelity_in(logits_in, target).mean()
-            log[f"{stage}/ff"] = faithfulness(logits, logits_out, target).mean()
+            output = self.classifier.output
+            log[f"{stage}/fid_in"] = fidelity_in(logits_in, target, output=output).mean()
+            log[f"{stage}/ff"] = faithfulness(logits, logits_out, target, output=output).mean()
             log[f"{stage}/mask_mean"] = out.saliency.mean()
         self.log_dict(log, prog_bar=stage != "train", on_epoch=True, on_step=False,
                       batch_size=wav.shape[0], sync_dist=stage != "train")
@@ -98,7 +120,9 @@ class ExplainerModule(_StagedModule):
 
 
 class ClassifierModule(_StagedModule):
-    """Trains a classifier with cross-entropy on its labels (used for the demo classifier).
+    """Trains a classifier on its labels (used for the demo classifier): cross-entropy on class
+    indices, or binary cross-entropy on multi-hot labels for a ``"sigmoid"`` classifier
+    (:func:`~lmac.outputs.classification_loss`; ``acc`` is :func:`~lmac.outputs.classification_accuracy`).
 
     Args:
         classifier: the model to train (unfrozen here).
@@ -112,13 +136,13 @@ class ClassifierModule(_StagedModule):
         self.optimizer_factory, self.gain_db = optimizer, float(gain_db)
 
     def _step(self, batch: dict, stage: str) -> torch.Tensor:
-        wav, labels = batch["wav"], batch["label"].long()
+        wav, labels = batch["wav"], batch["label"]
         if stage == "train" and self.gain_db > 0:
             gain_db = (torch.rand(wav.shape[0], 1, device=wav.device) * 2 - 1) * self.gain_db
             wav = wav * 10 ** (gain_db / 20)
         logits = self.classifier(wav)
-        loss = F.cross_entropy(logits, labels)
-        acc = (logits.argmax(dim=-1) == labels).float().mean()
+        output = self.classifier.output
+        loss, acc = classification_loss(logits, labels, output), classification_accuracy(logits, labels, output)
         self.log_dict({f"{stage}/loss": loss, f"{stage}/acc": acc}, prog_bar=True, on_epoch=True,
                       on_step=False, batch_size=wav.shape[0], sync_dist=stage != "train")
         return loss

@@ -55,8 +55,8 @@ def score(explainer: LMAC, wav: torch.Tensor, batch_size: int = 25) -> dict[str,
     for chunk in wav.split(batch_size):
         exp = explainer.explain(chunk)
         logits = clf(chunk)
-        fid.append(fidelity_in(clf(exp.explanation_wav), exp.target))
-        ff.append(faithfulness(logits, clf(exp.residual_wav), exp.target))
+        fid.append(fidelity_in(clf(exp.explanation_wav), exp.target, output=clf.output))
+        ff.append(faithfulness(logits, clf(exp.residual_wav), exp.target, output=clf.output))
         snr.append(snr_db(chunk, exp.explanation_wav + exp.residual_wav))
     return {"fid_in": float(torch.cat(fid).mean()), "ff": float(torch.cat(ff).mean()),
             "snr_db": float(torch.cat(snr).mean())}

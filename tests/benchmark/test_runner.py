@@ -50,7 +50,9 @@ def test_trivial_explainer_meets_the_invariants():
     wav = torch.stack([data[i]["wav"] for i in range(3)])
     logits = clf(wav)
     target = logits.argmax(-1)
-    expected_ff = (target_prob(logits, target) - target_prob(clf(torch.zeros_like(wav)), target)).mean().item()
+    silence = clf(torch.zeros_like(wav))
+    expected_ff = (target_prob(logits, target, output=clf.output)
+                   - target_prob(silence, target, output=clf.output)).mean().item()
     assert rec["ff"] == pytest.approx(expected_ff, abs=1e-5)
     assert rec["sps"] == pytest.approx(0, abs=1e-6) and rec["comp"] == pytest.approx(math.log(257 * 63), rel=1e-5)
     assert rec["clf_acc"] == pytest.approx((target == torch.tensor([d["label"] for d in (data[0], data[1], data[2])]))
@@ -132,7 +134,8 @@ def test_records_hold_the_mean_curves_and_examples_are_the_same_clips_for_every_
         on_example=lambda *args: seen.append(args))
     wav = torch.stack([data[i]["wav"] for i in range(4)])
     target = clf(wav).argmax(-1)
-    p_input, p_silence = target_prob(clf(wav), target).mean(), target_prob(clf(torch.zeros_like(wav)), target).mean()
+    p_input = target_prob(clf(wav), target, output=clf.output).mean()
+    p_silence = target_prob(clf(torch.zeros_like(wav)), target, output=clf.output).mean()
     rec = records[0]
     assert len(rec["deletion_curve"]) == len(rec["insertion_curve"]) == 3
     assert rec["deletion_curve"][0] == pytest.approx(p_input.item(), abs=1e-4)  # nothing removed yet

@@ -65,3 +65,18 @@ def test_datamodule_batches_and_cache():
     test = next(iter(dm.test_dataloader()))
     assert set(test["stems"]) == {"guitar", "piano", "bass", "drums"}
     assert dm.class_names == ["guitar", "piano"]
+
+
+def test_multi_label_task_labels_are_the_leads_that_play():
+    data = SyntheticMixtures("instruments_multi", "train", n_items=12, seconds=0.5)
+    counts = []
+    for i in range(12):
+        item = data[i]
+        assert item["label"].dtype == torch.float32 and item["label"].shape == (4,)
+        playing = [float(item["stems"][c].abs().max() > 0) for c in data.class_names]
+        assert item["label"].tolist() == playing and item["label"][i % 4] == 1  # the item's own lead always plays
+        assert torch.allclose(sum(item["stems"].values()), item["wav"], atol=1e-6)
+        counts.append(int(item["label"].sum()))
+    assert max(counts) >= 2  # several leads at once
+    dm = SyntheticDataModule("instruments_multi", n_train=2, n_val=2, n_test=2, batch_size=2, seconds=0.5)
+    assert dm.test_split == "test" and next(iter(dm.test_dataloader()))["label"].shape == (2, 4)

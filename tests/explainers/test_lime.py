@@ -132,3 +132,38 @@ def test_top_k_none_keeps_every_positive_component():
     assert lime._select(torch.tensor([0.5, -1.0, 0.1, 0.0])).tolist() == [1, 0, 1, 0]
     lime.top_k = 1
     assert lime._select(torch.tensor([0.5, -1.0, 0.7, 0.0])).tolist() == [0, 0, 1, 0]
+
+
+class TwoBands(AudioClassifier):
+    """Toy tagger: 'piano' scores the energy around 1 kHz, 'drums' around 3 kHz."""
+
+    def __init__(self, output):
+        super().__init__(SR, ["piano", "drums"], 0.5, output=output)
+        self.stft = STFT()
+        self.freeze()
+
+    def forward(self, wav):
+        mag, _ = self.stft(wav)
+        return torch.stack([mag[:, 30:35].mean(dim=(1, 2)), mag[:, 94:99].mean(dim=(1, 2))], dim=-1) / 5 - 1
+
+    def features(self, wav):
+        return [self.stft(wav)[0].unsqueeze(1)]
+
+
+def test_regression_target_follows_the_output_type(stems):
+    """With independent sigmoids another class's source does not move the target's probability: LIME gives
+    the drums no weight for 'piano'; a softmax makes the two classes compete, so the drums weigh against it."""
+    three = {k: stems[k] for k in ("bass", "piano", "drums")}
+    wav = sum(three.values())
+    weights = {}
+    for output in ("sigmoid", "softmax"):
+        lime = SourceLIME(TwoBands(output), OracleStems(), n_samples="exhaustive", alpha=1e-8, progress=False)
+        lime.bind_stems(three)
+        exp = lime.explain(wav, target="piano")
+        weights[output] = dict(zip(exp.extras["components"], exp.extras["weights"][0].tolist()))
+    clf = TwoBands("sigmoid")
+    with torch.no_grad():
+        effect = (clf.probabilities(clf(three["piano"])) - clf.probabilities(clf(torch.zeros(1, T))))[0, 0].item()
+    assert weights["sigmoid"]["piano"] == pytest.approx(effect, rel=1e-3)
+    assert abs(weights["sigmoid"]["drums"]) < 1e-3 and abs(weights["sigmoid"]["bass"]) < 1e-3  # (window leakage)
+    assert weights["softmax"]["drums"] < -0.05

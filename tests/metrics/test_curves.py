@@ -53,10 +53,10 @@ def test_area_under_curve_hand_computed():
 def test_curve_endpoints_are_input_and_silence():
     clf, wav, target = BandEnergy(), _tones(), torch.tensor([1])
     saliency = torch.rand(1, 257, wav.shape[1] // 128 + 1)
-    p = target_prob(clf(wav), target).item()
-    p_silence = target_prob(clf(torch.zeros_like(wav)), target).item()
-    deletion = deletion_curve(clf, wav, saliency, target, steps=4, grid=GRID)
-    insertion = insertion_curve(clf, wav, saliency, target, steps=4, grid=GRID)
+    p = target_prob(clf(wav), target, output="softmax").item()
+    p_silence = target_prob(clf(torch.zeros_like(wav)), target, output="softmax").item()
+    deletion = deletion_curve(clf, wav, saliency, target, steps=4, grid=GRID, output="softmax")
+    insertion = insertion_curve(clf, wav, saliency, target, steps=4, grid=GRID, output="softmax")
     assert deletion.shape == insertion.shape == (1, 5)
     assert math.isclose(deletion[0, 0].item(), p, rel_tol=1e-4) and math.isclose(deletion[0, -1].item(), p_silence)
     assert math.isclose(insertion[0, -1].item(), p, rel_tol=1e-4) and math.isclose(insertion[0, 0].item(), p_silence)
@@ -65,10 +65,10 @@ def test_curve_endpoints_are_input_and_silence():
 def test_saliency_on_the_evidence_beats_the_opposite():
     clf, wav, target = BandEnergy(), _tones(), torch.tensor([1])
     good, bad = _band_saliency(wav, True), _band_saliency(wav, False)
-    del_good = area_under_curve(deletion_curve(clf, wav, good, target, grid=GRID)).item()
-    del_bad = area_under_curve(deletion_curve(clf, wav, bad, target, grid=GRID)).item()
-    ins_good = area_under_curve(insertion_curve(clf, wav, good, target, grid=GRID)).item()
-    ins_bad = area_under_curve(insertion_curve(clf, wav, bad, target, grid=GRID)).item()
+    del_good = area_under_curve(deletion_curve(clf, wav, good, target, grid=GRID, output="softmax")).item()
+    del_bad = area_under_curve(deletion_curve(clf, wav, bad, target, grid=GRID, output="softmax")).item()
+    ins_good = area_under_curve(insertion_curve(clf, wav, good, target, grid=GRID, output="softmax")).item()
+    ins_bad = area_under_curve(insertion_curve(clf, wav, bad, target, grid=GRID, output="softmax")).item()
     assert del_good < del_bad - 0.3 and ins_good > ins_bad + 0.3
 
 
@@ -78,27 +78,27 @@ def test_saliency_is_scored_on_the_grid_it_comes_with():
     clf, wav, target = BandEnergy(), _tones(), torch.tensor([1])
     grid = STFTConfig(1024, 256)
     saliency = torch.rand(1, 513, wav.shape[1] // 256 + 1, generator=torch.Generator().manual_seed(0))
-    deletion, insertion = deletion_insertion_curves(clf, wav, saliency, target, steps=3, grid=grid)
-    p = target_prob(clf(wav), target).item()
+    deletion, insertion = deletion_insertion_curves(clf, wav, saliency, target, steps=3, grid=grid, output="softmax")
+    p = target_prob(clf(wav), target, output="softmax").item()
     assert math.isclose(deletion[0, 0].item(), p, rel_tol=1e-4) and math.isclose(insertion[0, -1].item(), p, rel_tol=1e-4)
     keep = _keep_masks(saliency, 3, deletion=True)[1]  # a third of the bins removed, by hand on the 1024 / 256 grid
     stft = STFT(grid)
     mag, phase = stft(wav)
-    expected = target_prob(clf(stft.inverse(keep * mag, phase, wav.shape[-1])), target)
+    expected = target_prob(clf(stft.inverse(keep * mag, phase, wav.shape[-1])), target, output="softmax")
     assert torch.allclose(deletion[:, 1], expected, atol=1e-6)
     with pytest.raises(ValueError, match="STFT grid"):  # the same map read on the default grid
-        deletion_curve(clf, wav, saliency, target, steps=3, grid=GRID)
+        deletion_curve(clf, wav, saliency, target, steps=3, grid=GRID, output="softmax")
 
 
 def test_saliency_off_the_grid_is_rejected():
     with pytest.raises(ValueError, match="STFT grid"):
-        deletion_curve(BandEnergy(), _tones(), torch.rand(1, 10, 10), torch.tensor([1]), grid=GRID)
+        deletion_curve(BandEnergy(), _tones(), torch.rand(1, 10, 10), torch.tensor([1]), grid=GRID, output="softmax")
 
 
 def test_batched_pair_equals_the_single_curves():
     clf, wav, target = BandEnergy(), _tones().repeat(2, 1), torch.tensor([1, 0])
     saliency = torch.rand(2, 257, wav.shape[1] // 128 + 1, generator=torch.Generator().manual_seed(0))
-    deletion, insertion = deletion_insertion_curves(clf, wav, saliency, target, steps=3, grid=GRID)
-    assert torch.allclose(deletion, deletion_curve(clf, wav, saliency, target, steps=3, grid=GRID))
-    assert torch.allclose(insertion, insertion_curve(clf, wav, saliency, target, steps=3, grid=GRID))
+    deletion, insertion = deletion_insertion_curves(clf, wav, saliency, target, steps=3, grid=GRID, output="softmax")
+    assert torch.allclose(deletion, deletion_curve(clf, wav, saliency, target, steps=3, grid=GRID, output="softmax"))
+    assert torch.allclose(insertion, insertion_curve(clf, wav, saliency, target, steps=3, grid=GRID, output="softmax"))
     assert torch.allclose(deletion[1] + deletion[0], torch.ones(4), atol=1e-6)  # two classes, two targets

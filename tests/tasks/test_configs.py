@@ -83,7 +83,8 @@ def test_logger_options(tmp_path, option, monkeypatch):
 @pytest.mark.parametrize("group,option", [(g, o) for g in ("callbacks", "loss", "module", "classifier")
                                           for o in _options(g)])
 def test_other_groups_instantiate(tmp_path, group, option):
-    extra = ["classifier.path=${lmac_checkpoint:demo_classifier}"] if option == "checkpoint" else []
+    extra = {"checkpoint": ["classifier.path=${lmac_checkpoint:demo_classifier}"],
+             "factory": ["classifier.spec=conftest:tiny_classifier"]}.get(option, []) if group == "classifier" else []
     node = compose([f"{group}={option}", *extra], tmp_path)[group]
     if group == "callbacks":
         assert all(instantiate(c) is not None for c in node.values())

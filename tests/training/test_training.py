@@ -2,8 +2,11 @@
 
 import functools
 
+import warnings
+
 import lightning as L
 import numpy as np
+import pytest
 import torch
 from torch.utils.data import DataLoader
 
@@ -42,8 +45,21 @@ def test_other_targets_are_sampled_only_in_training():
     labels = torch.zeros(64, dtype=torch.long)
     assert torch.all(module._targets(logits, labels, training=True) != 0)
     assert torch.all(module._targets(logits, labels, training=False) == 0)
+
+
+def test_label_targets_are_mapped_by_class_name(tmp_path):
+    from lmac.data import SyntheticDataModule
+    clf = tiny_classifier()  # piano, guitar, organ, flute
+    data = SyntheticDataModule("confound", n_train=4, n_val=2, n_test=2, batch_size=2, seconds=0.5)  # guitar, piano
     module = ExplainerModule(clf, tiny_head(clf), LMACLoss(), torch.optim.Adam, target="label", other_target_prob=0)
-    assert module._targets(logits, labels + 2, training=True).tolist() == [2] * 64
+    _trainer(tmp_path, max_steps=1, limit_val_batches=0).fit(module, datamodule=data)
+    assert module.label_index.tolist() == [1, 0]
+    logits = torch.zeros(3, 4)
+    assert module._targets(logits, torch.tensor([0, 1, 0]), training=True).tolist() == [1, 0, 1]
+    other = tiny_classifier(["dog", "rain"])
+    module = ExplainerModule(other, tiny_head(other), LMACLoss(), torch.optim.Adam, target="label")
+    with pytest.raises(ValueError, match=r"data classes \['guitar', 'piano'\] are not among"):
+        _trainer(tmp_path, max_steps=1).fit(module, datamodule=data)
 
 
 def test_classifier_module_learns(tmp_path):
@@ -94,3 +110,42 @@ def test_examples_callback_logs_what_the_report_shows(tmp_path):
         np.testing.assert_allclose(image[..., :3], imread(io.BytesIO(view.figure), format="png")[..., :3], atol=1 / 255)
         text = events.Tensors(f"{tag}/probabilities/text_summary")[0].tensor_proto.string_val[0].decode()
         assert f"explanation: p({view.target_name}) = {view.probs['explanation']:.3f}" in text
+
+
+def _eval_mode_warnings(module, tmp_path) -> list[str]:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        _trainer(tmp_path, max_steps=1, limit_val_batches=0).fit(module, _loader(4))
+    return [str(w.message) for w in caught if "in eval mode" in str(w.message)]
+
+
+def test_eval_mode_message_is_silenced_for_the_frozen_classifier_only(tmp_path):
+    clf = tiny_classifier()
+    assert _eval_mode_warnings(ExplainerModule(clf, tiny_head(clf), LMACLoss(), torch.optim.Adam), tmp_path) == []
+    module = ExplainerModule(clf, tiny_head(clf), LMACLoss(), torch.optim.Adam)
+    module.head.fusion.eval = lambda: None  # keep one head module in eval mode when Lightning calls .train()
+    module.head.fusion.train = lambda mode=True: module.head.fusion
+    module.head.fusion.training = False
+    n_frozen = len(list(clf.modules()))
+    assert _eval_mode_warnings(module, tmp_path) == [
+        f"Found {n_frozen + 1} module(s) in eval mode at the start of training. This may lead to unexpected "
+        "behavior during training. If this is intentional, you can ignore this warning."]
+
+
+def test_sigmoid_classifier_module_learns_multi_hot_labels(tmp_path):
+    from lmac.classifiers import MelCNN
+    torch.manual_seed(0)
+    clf = MelCNN(["piano", "guitar", "organ", "flute"], clip_seconds=0.5, n_mels=32, channels=(4, 8), output="sigmoid")
+    data = DataLoader(SyntheticMixtures("instruments_multi", "train", 8, seconds=0.5), batch_size=4)
+    batch = next(iter(data))
+    assert batch["label"].shape == (4, 4) and batch["label"].dtype == torch.float32
+
+    def loss():
+        clf.eval()
+        with torch.no_grad():
+            return torch.nn.functional.binary_cross_entropy_with_logits(clf(batch["wav"]), batch["label"]).item()
+
+    first = loss()
+    module = ClassifierModule(clf, functools.partial(torch.optim.Adam, lr=1e-2), gain_db=0)
+    _trainer(tmp_path, max_epochs=5, log_every_n_steps=1).fit(module, data)
+    assert loss() < first

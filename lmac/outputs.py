@@ -1,0 +1,55 @@
+"""A classifier's output type: how its logits become per-class probabilities.
+
+* ``"softmax"``: one class per clip, the classes compete (``softmax`` over the logits).
+* ``"sigmoid"``: independent classes, several may be present at once (multi-label taggers such
+  as AudioSet models: PANNs, YAMNet, AST, BEATs); each logit goes through its own sigmoid.
+
+Every place that turns logits into probabilities (the loss, the metrics, LIME's regression
+target, the probabilities ``lmac explain`` reports) reads the classifier's
+:attr:`~lmac.classifiers.AudioClassifier.output` and calls these functions.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+__all__ = ["OUTPUT_TYPES", "check_output", "probabilities", "target_probability", "classification_loss",
+           "classification_accuracy"]
+
+OUTPUT_TYPES = ("softmax", "sigmoid")
+
+
+def check_output(output: str) -> str:
+    """Return ``output`` if it is one of :data:`OUTPUT_TYPES`, else raise a one-line ``ValueError``."""
+    if output not in OUTPUT_TYPES:
+        raise ValueError(f"classifier output must be one of {list(OUTPUT_TYPES)}, got {output!r}")
+    return output
+
+
+def probabilities(logits: torch.Tensor, output: str) -> torch.Tensor:
+    """Per-class probabilities ``(B, C)`` from logits ``(B, C)``: softmax or element-wise sigmoid."""
+    return logits.softmax(dim=-1) if check_output(output) == "softmax" else torch.sigmoid(logits)
+
+
+def target_probability(logits: torch.Tensor, target: torch.Tensor, output: str) -> torch.Tensor:
+    """Probability of ``target`` per example: ``(B, C), (B,)`` -> ``(B,)``."""
+    return probabilities(logits, output).gather(1, target.long()[:, None]).squeeze(1)
+
+
+def classification_loss(logits: torch.Tensor, labels: torch.Tensor, output: str) -> torch.Tensor:
+    """Training loss of a classifier: cross-entropy on class indices ``labels (B,)`` (softmax), or
+    binary cross-entropy on multi-hot ``labels (B, C)`` (sigmoid); a scalar."""
+    if check_output(output) == "softmax":
+        return F.cross_entropy(logits, labels.long())
+    return F.binary_cross_entropy_with_logits(logits, labels.to(logits.dtype))
+
+
+def classification_accuracy(logits: torch.Tensor, labels: torch.Tensor, output: str,
+                            threshold: float = 0.5) -> torch.Tensor:
+    """Share of clips classified right, a scalar: top-1 against ``labels (B,)`` (softmax), or the set of
+    classes with probability >= ``threshold`` equal to the multi-hot ``labels (B, C)`` (sigmoid)."""
+    if check_output(output) == "softmax":
+        return (logits.argmax(dim=-1) == labels.long()).float().mean()
+    predicted = torch.sigmoid(logits) >= threshold
+    return (predicted == (labels > 0.5)).all(dim=-1).float().mean()
