@@ -89,7 +89,7 @@ def main() -> None:
         cfg = compose("train", overrides=[f"experiment={args.experiment}", *args.overrides])
     L.seed_everything(cfg.seed, workers=True)
     data = instantiate(cfg.data)
-    module = build_module(cfg, data.class_names)
+    module = build_module(cfg, data)
     val = data.dataset("val")
     wav = torch.stack([val[i]["wav"] for i in range(min(args.n, len(val)))])
     trainer = L.Trainer(max_steps=args.steps, accelerator="cpu", logger=False, enable_checkpointing=False,

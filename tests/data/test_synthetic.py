@@ -68,7 +68,7 @@ def test_datamodule_batches_and_cache():
 
 
 def test_multi_label_task_labels_are_the_leads_that_play():
-    data = SyntheticMixtures("instruments_multi", "train", n_items=12, seconds=0.5)
+    data = SyntheticMixtures("instruments_multi", "train", n_items=12, clip_seconds=0.5)
     counts = []
     for i in range(12):
         item = data[i]
@@ -78,5 +78,5 @@ def test_multi_label_task_labels_are_the_leads_that_play():
         assert torch.allclose(sum(item["stems"].values()), item["wav"], atol=1e-6)
         counts.append(int(item["label"].sum()))
     assert max(counts) >= 2  # several leads at once
-    dm = SyntheticDataModule("instruments_multi", n_train=2, n_val=2, n_test=2, batch_size=2, seconds=0.5)
+    dm = SyntheticDataModule("instruments_multi", n_train=2, n_val=2, n_test=2, batch_size=2, clip_seconds=0.5)
     assert dm.test_split == "test" and next(iter(dm.test_dataloader()))["label"].shape == (2, 4)

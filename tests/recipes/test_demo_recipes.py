@@ -19,7 +19,7 @@ def _recipe(name: str):
 def test_head_budget_prints_a_row_every_n_steps(monkeypatch, capsys):
     budget = _recipe("head_budget")
     monkeypatch.setattr(sys, "argv", ["head_budget.py", "--steps", "2", "--every", "1", "--n", "2",
-                                      "data.n_train=4", "data.n_val=2", "data.batch_size=2", "data.seconds=0.5",
+                                      "data.n_train=4", "data.n_val=2", "data.batch_size=2",
                                       "head.hidden=16", "head.tap_channels=8"])
     budget.main()
     rows = [line.split() for line in capsys.readouterr().out.splitlines() if line.strip()[:1].isdigit()]

@@ -50,7 +50,7 @@ def test_other_targets_are_sampled_only_in_training():
 def test_label_targets_are_mapped_by_class_name(tmp_path):
     from lmac.data import SyntheticDataModule
     clf = tiny_classifier()  # piano, guitar, organ, flute
-    data = SyntheticDataModule("confound", n_train=4, n_val=2, n_test=2, batch_size=2, seconds=0.5)  # guitar, piano
+    data = SyntheticDataModule("confound", n_train=4, n_val=2, n_test=2, batch_size=2, clip_seconds=0.5)  # guitar, piano
     module = ExplainerModule(clf, tiny_head(clf), LMACLoss(), torch.optim.Adam, target="label", other_target_prob=0)
     _trainer(tmp_path, max_steps=1, limit_val_batches=0).fit(module, datamodule=data)
     assert module.label_index.tolist() == [1, 0]
@@ -136,7 +136,7 @@ def test_sigmoid_classifier_module_learns_multi_hot_labels(tmp_path):
     from lmac.classifiers import MelCNN
     torch.manual_seed(0)
     clf = MelCNN(["piano", "guitar", "organ", "flute"], clip_seconds=0.5, n_mels=32, channels=(4, 8), output="sigmoid")
-    data = DataLoader(SyntheticMixtures("instruments_multi", "train", 8, seconds=0.5), batch_size=4)
+    data = DataLoader(SyntheticMixtures("instruments_multi", "train", 8, clip_seconds=0.5), batch_size=4)
     batch = next(iter(data))
     assert batch["label"].shape == (4, 4) and batch["label"].dtype == torch.float32
 
