@@ -60,7 +60,7 @@ def test_explainer_on_an_undescribable_classifier_exports_by_fingerprint(tmp_pat
                               torch.nn.Flatten(), torch.nn.Linear(4, 2))
     clf = TappedClassifier(net, ["1"], 16000, ["a", "b"], 0.25, preprocess=lambda w: w.unsqueeze(1)).freeze()
     LMAC(clf, tiny_head(clf)).export(tmp_path / "e.pt")
-    with pytest.raises(CheckpointError, match="pass the model object"):
+    with pytest.raises(CheckpointError, match="pass the model itself: --classifier MODULE:FACTORY"):
         LMAC.from_pretrained(tmp_path / "e.pt")
     loaded = LMAC.from_pretrained(tmp_path / "e.pt", classifier=clf)
     assert loaded.explain(torch.randn(1, 4000)).explanation_wav.shape == (1, 4000)

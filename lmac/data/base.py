@@ -30,7 +30,7 @@ SPLITS = ("train", "val", "test")
 
 class _ItemRequired(TypedDict):
     wav: torch.Tensor
-    label: int
+    label: int | torch.Tensor
 
 
 class Item(_ItemRequired, total=False):
@@ -38,7 +38,8 @@ class Item(_ItemRequired, total=False):
 
     Keys:
         wav: ``(T,)`` float mono audio at the dataset's ``sample_rate``, ``clip_seconds`` long.
-        label: class index into the dataset's ``class_names``.
+        label: class index into the dataset's ``class_names``; for a multi-label dataset (the built-in
+            ``instruments_multi``) a multi-hot float ``(C,)`` tensor, 1 for every class present.
         stems: optional name -> ``(T,)`` ground-truth sources with ``wav == sum(stems)`` (the
             built-in data, MUSDB18, contaminated settings); used by oracle-stem LIME and localisation.
         seed: the seed that regenerates a built-in item.

@@ -93,7 +93,7 @@ def run_demo(explainer: Explainer, out_dir: str | Path, n: int = 5, seed: int = 
         item = data[i]
         result = explain_waveform(explainer, item["wav"], None, f"demo_{i}.wav")
         label = item["label"]  # an index, or multi-hot for a multi-label task
-        true = "+".join(n for n, on in zip(names, label.tolist()) if on) if torch.is_tensor(label) else names[label]
+        true = "+".join(c for c, on in zip(names, label.tolist()) if on) if torch.is_tensor(label) else names[label]
         result.info.update(true_label=true, seed=item["seed"])
         results.append(result)
     for result, i in zip(results, range(n)):

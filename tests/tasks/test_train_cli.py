@@ -59,10 +59,14 @@ def test_ddp_on_two_cpu_processes(tmp_path, tiny_classifier_file):
     assert (tmp_path / "explainer.pt").is_file()
 
 
-def test_wrong_classifier_for_data_is_a_clear_error(tmp_path, tiny_classifier_file):
-    run = run_cli(*_head_args(tmp_path, tiny_classifier_file, "data=confound"))
+def test_wrong_classifier_for_data_is_a_clear_error(tmp_path):
+    """A head maps the data's labels onto the classifier's classes by name (the confound data's guitar and
+    piano are classes of the instruments classifier); data classes the classifier lacks are refused."""
+    other = tmp_path / "dog_rain.pt"
+    save_classifier(tiny_classifier(["dog", "rain"]), other)
+    run = run_cli(*_head_args(tmp_path, other))
     assert run.returncode != 0
-    assert "do not match the data" in run.stderr
+    assert "data classes ['piano', 'guitar', 'organ', 'flute'] are not among the classifier's 2 classes" in run.stderr
 
 
 def test_clip_format_mismatch_is_one_line_and_writes_nothing(tmp_path, tiny_classifier_file):
