@@ -1,7 +1,6 @@
 """Training modules and callbacks on tiny models (no Hydra)."""
 
 import functools
-
 import warnings
 
 import lightning as L
