@@ -71,7 +71,12 @@ class Cnn14Classifier(AudioClassifier):
     def features(self, wav: torch.Tensor) -> list[torch.Tensor]:
         """``wav (B, T)`` -> block outputs, deepest first, time last: ``(B, C_i, M_i, T_i)`` with
         ``C = (emb_dim, 1024, 512, 256)`` and mel / time pooled by ``(32, 32, 16, 8)``."""
-        return [rep.transpose(-1, -2) for rep in self._run(wav)[1]]
+        return self.logits_and_features(wav)[1]
+
+    def logits_and_features(self, wav: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor]]:
+        """One CNN14 pass for both: logits ``(B, C)`` and the block outputs (see :meth:`features`)."""
+        logits, reps = self._run(wav)
+        return logits, [rep.transpose(-1, -2) for rep in reps]
 
 
 def read_label_encoder(path: str | os.PathLike) -> list[str]:

@@ -65,18 +65,46 @@ class Explainer(abc.ABC):
         return new
 
     def prepare(self, wav: torch.Tensor, target: Target) -> tuple[torch.Tensor, torch.Tensor]:
-        """Validate inputs: ``wav`` -> ``(B, T)`` float on the classifier's device, ``target`` -> ``(B,)`` long."""
-        wav = validate_wav(wav, "wav")
-        wav = wav.unsqueeze(0) if wav.dim() == 1 else wav
-        device = next(self.classifier.parameters(), torch.empty(0)).device
-        wav = wav.to(device)
-        batch = wav.shape[0]
+        """Validate inputs: ``wav`` -> ``(B, T)`` float on the classifier's device, ``target`` -> ``(B,)`` long.
+
+        ``target=None`` costs one classifier pass (its argmax); a method that also needs the
+        classifier's features calls :meth:`prepare_with_features`, which gets both in that one pass.
+        """
+        wav = self._prepare_wav(wav)
         if target is None:
             with torch.no_grad():
                 return wav, self.classifier(wav).argmax(dim=-1)
+        return wav, self._target_indices(target, wav)
+
+    def prepare_with_features(self, wav: torch.Tensor,
+                              target: Target) -> tuple[torch.Tensor, torch.Tensor, list[torch.Tensor]]:
+        """As :meth:`prepare`, plus the classifier's features: one classifier pass in all.
+
+        With ``target=None`` the features and the logits that pick the target come from
+        ``classifier.logits_and_features``; with a given target only ``classifier.features`` runs.
+
+        Returns:
+            ``wav (B, T)``, ``target (B,)`` and the features (deepest first, each ``(B, C_i, ...)``).
+        """
+        wav = self._prepare_wav(wav)
+        if target is None:
+            logits, features = self.classifier.logits_and_features(wav)
+            return wav, logits.argmax(dim=-1), features
+        target = self._target_indices(target, wav)
+        return wav, target, self.classifier.features(wav)
+
+    def _prepare_wav(self, wav: torch.Tensor) -> torch.Tensor:
+        """``(T,)`` or ``(B, T)`` -> validated ``(B, T)`` float on the classifier's device."""
+        wav = validate_wav(wav, "wav")
+        wav = wav.unsqueeze(0) if wav.dim() == 1 else wav
+        return wav.to(next(self.classifier.parameters(), torch.empty(0)).device)
+
+    def _target_indices(self, target: Target, wav: torch.Tensor) -> torch.Tensor:
+        """A given ``target`` (module doc) -> ``(B,)`` long class indices on ``wav``'s device."""
+        batch = wav.shape[0]
         if isinstance(target, (int, str)) or (torch.is_tensor(target) and target.dim() == 0):
             target = [target.item() if torch.is_tensor(target) else target] * batch
         items = target.tolist() if torch.is_tensor(target) else list(target)
         if len(items) != batch:
             raise ValueError(f"got {len(items)} targets for {batch} clips")
-        return wav, torch.tensor([self.classifier.class_index(t) for t in items], device=device)
+        return torch.tensor([self.classifier.class_index(t) for t in items], device=wav.device)

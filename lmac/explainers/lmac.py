@@ -40,10 +40,11 @@ class LMAC(nn.Module, Explainer):
 
     @torch.no_grad()
     def explain(self, wav: torch.Tensor, target: Target = None) -> Explanation:
-        """One forward pass: ``wav (B, T)`` -> :class:`Explanation` (see ``Explainer`` for ``target``)."""
+        """One classifier pass plus the head: ``wav (B, T)`` -> :class:`Explanation` (see ``Explainer``
+        for ``target``; with ``target=None`` the same pass gives the top class and the features)."""
         self.head.eval()
-        wav, target = self.prepare(wav, target)
-        out = self.head(wav, self.classifier.features(wav), target)
+        wav, target, features = self.prepare_with_features(wav, target)
+        out = self.head(wav, features, target)
         return Explanation(wav, out.explanation_wav, out.residual_wav, out.saliency.clamp(0, 1), target,
                            self.name, self.sample_rate, out.grid)
 

@@ -72,3 +72,15 @@ def test_clear_errors(folder, tmp_path):
         load_cnn14(CLASSES, tmp_path)
     with pytest.raises(ValueError, match="n_mels must be at least 32"):
         Cnn14Classifier(CLASSES, n_mels=16)
+
+
+def test_logits_and_features_is_one_pass(folder):
+    clf = load_cnn14(CLASSES, folder, clip_seconds=1.0)
+    calls = []
+    clf.embedding_model.register_forward_hook(lambda *_: calls.append(1))
+    wav = torch.randn(2, 16000) * 0.1
+    with torch.no_grad():
+        logits, feats = clf.logits_and_features(wav)
+        assert len(calls) == 1
+        assert torch.allclose(logits, clf(wav), atol=1e-6)
+        assert all(torch.allclose(a, b, atol=1e-6) for a, b in zip(feats, clf.features(wav)))

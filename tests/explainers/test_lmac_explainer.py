@@ -32,6 +32,18 @@ def test_bad_targets(explainer, classifier):
         explainer.explain(wav, target=[0])
 
 
+@pytest.mark.parametrize("target", [None, "organ"])
+def test_one_classifier_pass_per_explanation(explainer, classifier, target):
+    calls = []
+    handle = classifier.frontend.register_forward_hook(lambda *_: calls.append(1))
+    try:
+        exp = explainer.explain(torch.randn(2, classifier.clip_samples), target=target)
+    finally:
+        handle.remove()
+    assert len(calls) == 1
+    assert exp.target.tolist() == ([2, 2] if target else classifier(exp.wav).argmax(-1).tolist())
+
+
 def test_export_load_roundtrip_and_wrong_classifier(tmp_path, explainer, classifier):
     explainer.export(tmp_path / "e.pt")
     loaded = LMAC.from_pretrained(tmp_path / "e.pt")
