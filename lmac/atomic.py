@@ -1,14 +1,14 @@
-"""Write files all-or-nothing: into a temporary file beside the target, then rename."""
+"""Write files all-or-nothing: into temporary files beside the targets, then rename."""
 
 from __future__ import annotations
 
 import contextlib
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-__all__ = ["atomic_path"]
+__all__ = ["atomic_path", "atomic_paths"]
 
 
 def _umask() -> int:
@@ -18,15 +18,35 @@ def _umask() -> int:
 
 
 @contextlib.contextmanager
-def atomic_path(path: str | os.PathLike) -> Iterator[str]:
-    """Yield a temporary path beside ``path``; on success it replaces ``path`` (with the usual
-    file permissions), on error it is removed and ``path`` is left untouched."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(suffix=path.suffix, dir=path.parent, prefix=f".{path.stem}.")
-    os.close(fd)
+def atomic_paths(paths: Sequence[str | os.PathLike]) -> Iterator[list[str]]:
+    """Yield one temporary path beside each of ``paths``; on success every one replaces its target
+    (with the usual file permissions), on error all are removed and the targets are left untouched.
+
+    The targets' folders are created if needed. The renames at the end are not one atomic step,
+    but nothing can fail between them except the file system itself.
+    """
+    paths = [Path(p) for p in paths]
+    tmps: list[str] = []
     try:
-        yield tmp
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, path)
+        for path in paths:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(suffix=path.suffix, dir=path.parent, prefix=f".{path.stem}.")
+            os.close(fd)
+            tmps.append(tmp)
+        yield list(tmps)
+        mode = 0o666 & ~_umask()
+        for tmp, path in zip(tmps, paths):
+            os.chmod(tmp, mode)
+        for tmp, path in zip(tmps, paths):
+            os.replace(tmp, path)
     finally:
-        Path(tmp).unlink(missing_ok=True)
+        for tmp in tmps:
+            Path(tmp).unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike) -> Iterator[str]:
+    """Yield a temporary path beside ``path``; on success it replaces ``path``, on error it is
+    removed and ``path`` is left untouched (:func:`atomic_paths` for one file)."""
+    with atomic_paths([path]) as (tmp,):
+        yield tmp

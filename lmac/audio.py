@@ -8,7 +8,9 @@ with a one-line message naming the file.
 
 from __future__ import annotations
 
+import math
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,8 +21,10 @@ import torchaudio.functional as AF
 
 from lmac.atomic import atomic_path
 
-__all__ = ["AudioError", "AudioInfo", "audio_info", "load_audio", "save_audio", "validate_wav", "fix_length",
-           "peak_normalize"]
+__all__ = ["AUDIO_EXTENSIONS", "AudioError", "AudioInfo", "AudioStream", "AudioWriter", "audio_info", "load_audio",
+           "save_audio", "validate_wav", "fix_length", "peak_normalize"]
+
+AUDIO_EXTENSIONS = (".wav", ".flac", ".ogg", ".aiff", ".aif", ".mp3")  # what a folder of audio is searched for
 
 
 class AudioError(ValueError):
@@ -68,6 +72,10 @@ def _check_path(path: Path) -> None:
         raise AudioError(f"{path}: is a directory, expected an audio file")
 
 
+def _read_error(path: Path, err: Exception) -> AudioError:
+    return AudioError(f"{path}: cannot be read as audio ({str(err).strip() or type(err).__name__})")
+
+
 def audio_info(path: str | os.PathLike) -> AudioInfo:
     """Read an audio file's header only (cheap check of a large folder before training).
 
@@ -79,7 +87,7 @@ def audio_info(path: str | os.PathLike) -> AudioInfo:
     try:
         info = sf.info(str(path))
     except Exception as err:  # soundfile raises several types (LibsndfileError, RuntimeError, ...)
-        raise AudioError(f"{path}: cannot be read as audio ({str(err).strip() or type(err).__name__})") from None
+        raise _read_error(path, err) from None
     if info.frames <= 0:
         raise AudioError(f"{path}: contains no samples")
     return AudioInfo(int(info.frames), int(info.samplerate), int(info.channels))
@@ -112,12 +120,107 @@ def load_audio(path: str | os.PathLike, sample_rate: int, offset: float = 0.0,
             frames = -1 if duration is None else int(round(duration * sr))
             data = f.read(frames, dtype="float32", always_2d=True)
     except Exception as err:  # soundfile raises several types (LibsndfileError, RuntimeError, ...)
-        raise AudioError(f"{path}: cannot be read as audio ({str(err).strip() or type(err).__name__})") from None
+        raise _read_error(path, err) from None
     wav = torch.from_numpy(np.ascontiguousarray(data.T)).mean(dim=0)  # (T,)
     wav = validate_wav(wav, str(path))
     if sr != sample_rate:
         wav = AF.resample(wav, int(sr), int(sample_rate))
     return wav
+
+
+class AudioStream:
+    """A file read block by block: the samples :func:`load_audio` returns, without ever holding
+    more than one block (plus a little resampling context) in memory.
+
+    Each block is downmixed to mono and, at another rate, resampled with
+    ``torchaudio.functional.resample`` on a block that overlaps its neighbours by more than the
+    resampling filter's width and starts on a multiple of the reduced rate ratio, so the samples
+    equal a resampling of the whole file (up to float rounding). Iterate it again to read it again.
+
+    Args:
+        path: the file.
+        sample_rate: rate of the returned samples.
+        block_frames: about how many file frames to read at a time.
+
+    Attributes:
+        length: number of samples at ``sample_rate`` (known from the header, before reading).
+
+    Raises:
+        AudioError: while opening (missing, unreadable, empty) or while reading (NaN or infinite
+            samples, a file shorter than its header says).
+    """
+
+    def __init__(self, path: str | os.PathLike, sample_rate: int, block_frames: int = 1 << 18):
+        self.path = Path(path)
+        self.info = audio_info(self.path)
+        self.sample_rate = int(sample_rate)
+        gcd = math.gcd(self.info.sample_rate, self.sample_rate)
+        self._orig, self._new = self.info.sample_rate // gcd, self.sample_rate // gcd
+        # as torchaudio computes the resampled length (in float32)
+        self.length = self.info.frames if self._orig == self._new else int(
+            torch.ceil(torch.as_tensor(self._new * self.info.frames / self._orig)))
+        self._block = max(1, block_frames // self._orig) * self._orig  # a multiple of the reduced ratio
+        # context on each side: a multiple of the ratio wider than the sinc kernel's half-width
+        # (torchaudio: ceil(6 * orig / (0.99 * min(orig, new))) <= 8 * ceil(orig / min(orig, new)))
+        width = 8 * math.ceil(self._orig / min(self._orig, self._new)) + 8
+        self._context = math.ceil(width / self._orig) * self._orig
+
+    @property
+    def seconds(self) -> float:
+        return self.length / self.sample_rate
+
+    def __iter__(self) -> Iterator[torch.Tensor]:
+        """Yield consecutive ``(T_i,)`` float32 blocks that add up to ``length`` samples."""
+        frames, context = self.info.frames, 0 if self._orig == self._new else self._context
+        try:
+            with sf.SoundFile(str(self.path)) as f:
+                for start in range(0, frames, self._block):
+                    end = min(start + self._block, frames)
+                    first = max(0, start - context)
+                    f.seek(first)
+                    data = f.read(min(end + context, frames) - first, dtype="float32", always_2d=True)
+                    if len(data) < min(end + context, frames) - first:
+                        raise AudioError(f"{self.path}: ends after {first + len(data)} of {frames} frames "
+                                         "(truncated file?)")
+                    yield self._convert(data, start - first, start, end)
+        except AudioError:
+            raise
+        except Exception as err:  # soundfile raises several types (LibsndfileError, RuntimeError, ...)
+            raise _read_error(self.path, err) from None
+
+    def _convert(self, data: np.ndarray, lead: int, start: int, end: int) -> torch.Tensor:
+        """File frames ``(n, channels)`` read from ``start - lead`` -> the output samples of ``[start, end)``."""
+        wav = validate_wav(torch.from_numpy(np.ascontiguousarray(data.T)).mean(dim=0), str(self.path))
+        if self._orig == self._new:
+            return wav
+        out = AF.resample(wav, self._orig, self._new)
+        first = start // self._orig * self._new
+        last = self.length if end == self.info.frames else end // self._orig * self._new
+        skip = lead // self._orig * self._new
+        return out[skip: skip + last - first]
+
+
+class AudioWriter:
+    """Write a mono 32-bit float WAV block by block (soundfile's block I/O).
+
+    Use it on a temporary path from :func:`lmac.atomic.atomic_paths` so the file appears whole or
+    not at all. A context manager; :meth:`write` takes ``(T,)`` blocks.
+    """
+
+    def __init__(self, path: str | os.PathLike, sample_rate: int):
+        self._file = sf.SoundFile(str(path), "w", int(sample_rate), 1, subtype="FLOAT", format="WAV")
+
+    def write(self, wav: torch.Tensor) -> None:
+        self._file.write(wav.detach().cpu().float().reshape(-1).numpy())
+
+    def close(self) -> None:
+        self._file.close()
+
+    def __enter__(self) -> "AudioWriter":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
 
 def save_audio(path: str | os.PathLike, wav: torch.Tensor, sample_rate: int) -> None:

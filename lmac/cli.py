@@ -13,7 +13,8 @@ HELP = """usage: lmac {train,benchmark,explain,demo,report} ...
 
   lmac train [HYDRA_OVERRIDES...]      train a head or classifier, e.g. experiment=demo_lmac
   lmac benchmark [HYDRA_OVERRIDES...]  score explainers in one table, e.g. experiment=demo_benchmark
-  lmac explain IN.wav [IN2.wav ...] --out DIR [--checkpoint P] [--target NAME|INDEX]
+  lmac explain IN [IN ...] --out DIR [--checkpoint P] [--target NAME|INDEX] [--batch-size N]
+                                       IN: audio files, folders of audio files, or .txt lists of paths
   lmac demo --out DIR [--checkpoint P] [--n N] [--seed S]
   lmac report DIR [DIR ...] [--out PAGE.html] [--max-clips N] [--audio ogg|flac]   HTML listening report
   (explain, demo: --classifier MODULE:FACTORY for your own model, --allow-external for trusted checkpoints)
@@ -33,8 +34,10 @@ def add_loading_arguments(p: argparse.ArgumentParser) -> None:
 def _parser(cmd: str) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog=f"lmac {cmd}")
     if cmd == "explain":
-        p.add_argument("inputs", nargs="+", help="audio files (WAV, FLAC, OGG; any rate, mono or stereo)")
+        p.add_argument("inputs", nargs="+", help="audio files (WAV, FLAC, OGG, ...; any rate, mono or stereo), "
+                                                 "folders of them, or .txt files listing one path per line")
         p.add_argument("--target", default=None, help="class name or index (default: the classifier's top class)")
+        p.add_argument("--batch-size", type=int, default=16, help="windows explained per batch (default %(default)s)")
     else:
         p.add_argument("--n", type=int, default=5, help="number of generated clips")
         p.add_argument("--seed", type=int, default=1234, help="seed of the generated clips")
@@ -48,23 +51,43 @@ def _parser(cmd: str) -> argparse.ArgumentParser:
 def _explain(cmd: str, argv: list[str]) -> int:
     args = _parser(cmd).parse_args(argv)
     from lmac.explainers.loading import load_explainer
-    from lmac.tasks.explain import explain_files, run_demo, summary_table
+    from lmac.tasks.explain import collect_inputs, explain_inputs, run_demo, write_index
+    if cmd == "demo" and args.n < 1:
+        raise ValueError("--n must be at least 1")
+    if cmd == "explain" and args.batch_size < 1:
+        raise ValueError("--batch-size must be at least 1")
     explainer = load_explainer(args.checkpoint, args.classifier, args.allow_external, map_location=args.device)
     if cmd == "explain":
-        target = None
-        if args.target is not None:
-            target = explainer.classifier.class_names[explainer.classifier.class_index(args.target)]
-        results = explain_files(explainer, args.inputs, args.out, target)
+        inputs = collect_inputs(args.inputs)
+        target = None if args.target is None else explainer.classifier.class_index(args.target)
+        rows = explain_inputs(explainer, inputs, args.out, target, args.batch_size, progress=sys.stderr.isatty())
     else:
-        if args.n < 1:
-            raise ValueError("--n must be at least 1")
-        results = run_demo(explainer, args.out, n=args.n, seed=args.seed)
-    print(summary_table(results))
-    print(f"wrote {len(results)} explanation(s) to {args.out}")
+        inputs, rows = range(args.n), run_demo(explainer, args.out, n=args.n, seed=args.seed)
+    done = _print_rows(cmd, rows, len(inputs))
+    write_index(done, args.out, checkpoint=str(args.checkpoint), method=explainer.name)
+    failed = sum(row["status"] != "ok" for row in done)
+    print(f"wrote {len(done) - failed} explanation(s) to {args.out}"
+          + (f"; {failed} input(s) failed (see {args.out}/index.csv)" if failed else ""))
     if cmd == "demo":
         from lmac.report import write_report
         print(f"wrote {write_report([args.out])}")
-    return 0
+    return 1 if failed else 0
+
+
+def _print_rows(cmd: str, rows, n_inputs: int) -> list[dict]:
+    """Print each index row as it comes; a lone input's failure is raised (its one-line error, exit 2)."""
+    from lmac.audio import AudioError
+    from lmac.tasks.explain import format_row
+    done = []
+    print(format_row({}, header=True), flush=True)
+    for row in rows:
+        if row["status"] != "ok" and n_inputs == 1:
+            raise AudioError(row["error"])  # one input: nothing written
+        if row["status"] != "ok":
+            print(f"lmac {cmd}: error: {row['error']}", file=sys.stderr, flush=True)
+        print(format_row(row), flush=True)
+        done.append(row)
+    return done
 
 
 def _report(argv: list[str]) -> int:

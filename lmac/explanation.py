@@ -13,7 +13,7 @@ import torch
 from lmac.audio import save_audio
 from lmac.spectral import STFTConfig
 
-__all__ = ["Explanation"]
+__all__ = ["Explanation", "clip_record"]
 
 
 def _jsonable(value: Any) -> Any:
@@ -26,6 +26,17 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, (str, int, float, bool)) or value is None:
         return value
     return repr(value)
+
+
+def clip_record(method: str, sample_rate: int, target: int, grid: STFTConfig, info: dict | None = None,
+                extras: dict | None = None) -> dict:
+    """The JSON record written beside one explained clip: ``method``, ``sample_rate``, ``target``,
+    ``grid`` (the saliency's STFT grid, ``{"n_fft", "hop_length"}``), then the fields of ``info``,
+    then ``extras`` (made JSON-friendly)."""
+    record = {"method": method, "sample_rate": sample_rate, "target": int(target), "grid": grid.to_dict()}
+    record.update(_jsonable(info) if info else {})
+    record["extras"] = _jsonable(extras or {})
+    return record
 
 
 @dataclass
@@ -100,10 +111,8 @@ class Explanation:
                 path = directory / f"{name}.{kind}.wav"
                 save_audio(path, sig, self.sample_rate)
                 written.append(path)
-            record = {"method": self.method, "sample_rate": self.sample_rate, "target": int(self.target[i]),
-                      "grid": self.grid.to_dict()}
-            record.update(_jsonable(info[i]) if info else {})
-            record["extras"] = _jsonable(self.extras)
+            record = clip_record(self.method, self.sample_rate, int(self.target[i]), self.grid,
+                                 info[i] if info else None, self.extras)
             path = directory / f"{name}.json"
             path.write_text(json.dumps(record, indent=2))
             written.append(path)

@@ -77,10 +77,16 @@ class STFT(nn.Module):
         self.register_buffer("window", torch.hann_window(self.grid.n_fft), persistent=False)
 
     def complex(self, wav: torch.Tensor) -> torch.Tensor:
-        """``wav (..., T)`` -> complex spectrogram ``(..., F, frames)``."""
+        """``wav (..., T)`` -> complex spectrogram ``(..., F, frames)``.
+
+        Frames are centred with reflect padding; a signal of at most ``n_fft // 2`` samples, too
+        short to reflect, is zero-padded instead (so even a one-sample clip has a spectrogram).
+        """
         g = self.grid
         flat = wav.reshape(-1, wav.shape[-1])
-        spec = torch.stft(flat, g.n_fft, g.hop_length, window=self.window, center=True, return_complex=True)
+        pad_mode = "reflect" if wav.shape[-1] > g.n_fft // 2 else "constant"
+        spec = torch.stft(flat, g.n_fft, g.hop_length, window=self.window, center=True, pad_mode=pad_mode,
+                          return_complex=True)
         return spec.reshape(*wav.shape[:-1], *spec.shape[-2:])
 
     def forward(self, wav: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

@@ -2,7 +2,9 @@ import numpy as np
 import pytest
 import torch
 
-from lmac.audio import AudioError, fix_length, load_audio, peak_normalize, save_audio, validate_wav
+from lmac.atomic import atomic_paths
+from lmac.audio import (AudioError, AudioStream, AudioWriter, fix_length, load_audio, peak_normalize, save_audio,
+                        validate_wav)
 
 
 def test_load_downmixes_stereo_and_resamples(write_wav):
@@ -35,10 +37,11 @@ def test_bad_files_raise_clear_errors(tmp_path, write_wav, case):
         data = np.zeros(100)
         data[5] = np.nan
         path = write_wav("nan.wav", data, subtype="FLOAT")
-    with pytest.raises(AudioError) as err:
-        load_audio(path, 16000)
-    assert str(path) in str(err.value)
-    assert "\n" not in str(err.value)
+    for read in (lambda: load_audio(path, 16000), lambda: list(AudioStream(path, 16000))):
+        with pytest.raises(AudioError) as err:
+            read()
+        assert str(path) in str(err.value)
+        assert "\n" not in str(err.value)
 
 
 def test_validate_rejects_bad_tensors():
@@ -60,3 +63,36 @@ def test_fix_length_and_peak():
     assert fix_length(torch.ones(5), 3).tolist() == [1, 1, 1]
     assert fix_length(torch.ones(2), 4).tolist() == [1, 1, 0, 0]
     assert torch.allclose(peak_normalize(torch.tensor([[0.1, -0.2]]), 0.8), torch.tensor([[0.4, -0.8]]))
+
+
+@pytest.mark.parametrize("rate,n_frames,channels", [(44100, 44100 * 3 + 13, 2), (16000, 50000, 1), (8000, 3, 1),
+                                                     (22050, 1, 1), (48000, 48000 * 2 + 5, 1), (16000, 12345, 1)])
+@pytest.mark.parametrize("block_frames", [1000, 1 << 18])
+def test_stream_reads_what_load_audio_reads(write_wav, rate, n_frames, channels, block_frames):
+    data = 0.3 * np.random.default_rng(n_frames).standard_normal((n_frames, channels))
+    path = write_wav("x.wav", data, sample_rate=rate, subtype="FLOAT")
+    target_rate = 44100 if n_frames == 12345 else 16000  # one upsampling case
+    whole = load_audio(path, target_rate)
+    stream = AudioStream(path, target_rate, block_frames=block_frames)
+    blocks = list(stream)
+    assert stream.length == whole.shape[-1] and all(b.dtype == torch.float32 for b in blocks)
+    assert torch.allclose(torch.cat(blocks), whole, atol=1e-6)
+    assert len(blocks) > 1 or n_frames <= block_frames
+    assert torch.allclose(torch.cat(list(stream)), whole, atol=1e-6)  # read again
+
+
+def test_writer_in_an_atomic_set(tmp_path):
+    paths = [tmp_path / "sub" / "a.wav", tmp_path / "sub" / "a.json"]
+    with pytest.raises(RuntimeError):
+        with atomic_paths(paths) as (wav_tmp, json_tmp):
+            with AudioWriter(wav_tmp, 16000) as writer:
+                writer.write(torch.ones(10))
+            raise RuntimeError("fails before the set is complete")
+    assert not any((tmp_path / "sub").iterdir())  # nothing, not even temporary files
+    with atomic_paths(paths) as (wav_tmp, json_tmp):
+        with AudioWriter(wav_tmp, 16000) as writer:
+            writer.write(torch.ones(10))
+            writer.write(-torch.ones(5) * 2)
+        open(json_tmp, "w").write("{}")
+    assert sorted(p.name for p in (tmp_path / "sub").iterdir()) == ["a.json", "a.wav"]
+    assert load_audio(paths[0], 16000).tolist() == [1.0] * 10 + [-2.0] * 5

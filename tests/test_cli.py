@@ -26,8 +26,8 @@ def test_explain_stereo_any_rate_long_clip(tmp_path, write_wav, checkpoint):
     out = tmp_path / "out"
     run = run_cli("explain", str(path), "--checkpoint", str(checkpoint), "--target", "guitar", "--out", str(out))
     assert run.returncode == 0, run.stderr
-    assert sorted(p.name for p in out.iterdir()) == ["song.explanation.wav", "song.json", "song.png",
-                                                    "song.residual.wav"]
+    assert sorted(p.name for p in out.iterdir()) == ["index.csv", "index.json", "song.explanation.wav", "song.json",
+                                                    "song.png", "song.residual.wav"]
     record = json.loads((out / "song.json").read_text())
     for key in ("input", "method", "sample_rate", "target", "target_name", "prob_original", "prob_explanation",
                 "prob_residual", "seconds"):
@@ -40,14 +40,14 @@ def test_explain_stereo_any_rate_long_clip(tmp_path, write_wav, checkpoint):
 
 
 @pytest.mark.parametrize("case", ["missing", "empty", "nan", "target"])
-def test_bad_input_one_line_error_no_output(tmp_path, write_wav, checkpoint, case):
+def test_one_bad_input_one_line_error_no_output(tmp_path, write_wav, checkpoint, case):
     good = write_wav("good.wav", 0.1 * np.random.default_rng(0).standard_normal(4000))
     if case == "missing":
         args = [str(tmp_path / "missing.wav")]
     elif case == "empty":
-        args = [str(good), str(write_wav("empty.wav", np.zeros(0)))]
+        args = [str(write_wav("empty.wav", np.zeros(0)))]
     elif case == "nan":
-        args = [str(good), str(write_wav("nan.wav", np.full(800, np.nan), subtype="FLOAT"))]
+        args = [str(write_wav("nan.wav", np.full(800, np.nan), subtype="FLOAT"))]
     else:
         args = [str(good), "--target", "violin"]
     out = tmp_path / "out"
@@ -55,7 +55,64 @@ def test_bad_input_one_line_error_no_output(tmp_path, write_wav, checkpoint, cas
     assert run.returncode == 2
     lines = run.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("lmac explain: error:"), run.stderr
-    assert not out.exists() or not any(out.iterdir())
+    assert not out.exists() or not any(out.rglob("*"))
+
+
+def test_one_and_three_sample_files(tmp_path, write_wav, checkpoint):
+    paths = [write_wav(f"tiny{n}.wav", np.full(n, 0.25)) for n in (1, 3)]
+    out = tmp_path / "out"
+    run = run_cli("explain", *map(str, paths), "--checkpoint", str(checkpoint), "--out", str(out))
+    assert run.returncode == 0, run.stderr
+    import soundfile as sf
+    for n in (1, 3):
+        for kind in ("explanation", "residual"):
+            data, sr = sf.read(str(out / f"tiny{n}.{kind}.wav"))
+            assert len(data) == n and sr == SR and np.isfinite(data).all()
+        record = json.loads((out / f"tiny{n}.json").read_text())
+        assert record["duration"] == n / SR and 0 <= record["prob_explanation"] <= 1
+        assert (out / f"tiny{n}.png").stat().st_size > 0
+
+
+def test_many_inputs_bad_ones_in_the_index(tmp_path, write_wav, checkpoint):
+    rng = np.random.default_rng(1)
+    good = [write_wav(f"good{i}.wav", 0.1 * rng.standard_normal(3000 + 5000 * i)) for i in range(2)]
+    empty = write_wav("empty.wav", np.zeros(0))
+    missing = tmp_path / "missing.wav"
+    out = tmp_path / "out"
+    run = run_cli("explain", str(good[0]), str(empty), str(missing), str(good[1]), "--checkpoint", str(checkpoint),
+                  "--out", str(out), "--batch-size", "2")
+    assert run.returncode == 1
+    errors = run.stderr.strip().splitlines()
+    assert len(errors) == 2 and all(line.startswith("lmac explain: error:") for line in errors), run.stderr
+    assert "empty.wav: contains no samples" in errors[0] and "missing.wav: no such file" in errors[1]
+    index = json.loads((out / "index.json").read_text())
+    rows = index["rows"]
+    assert [r["status"] for r in rows] == ["ok", "error", "error", "ok"]
+    assert [r["input"] for r in rows] == [str(good[0]), str(empty), str(missing), str(good[1])]
+    assert rows[1]["error"] == errors[0].removeprefix("lmac explain: error: ") and rows[1]["json"] is None
+    for row in (rows[0], rows[3]):
+        assert row["error"] == "" and (out / row["json"]).is_file() and (out / row["explanation"]).is_file()
+        record = json.loads((out / row["json"]).read_text())
+        assert all(row[k] == record[k] for k in ("target", "target_name", "prob_original", "prob_explanation"))
+    import csv
+    with open(out / "index.csv") as f:
+        table = list(csv.DictReader(f))
+    assert [r["status"] for r in table] == ["ok", "error", "error", "ok"] and table[2]["png"] == ""
+    assert sorted(p.name for p in out.iterdir() if not p.name.startswith("good")) == ["index.csv", "index.json"]
+
+
+def test_folder_input_mirrors_sub_folders(tmp_path, write_wav, checkpoint):
+    rng = np.random.default_rng(2)
+    for name in ("dog/a.wav", "dog/b.wav", "rain/a.wav"):
+        (tmp_path / "clips" / name).parent.mkdir(parents=True, exist_ok=True)
+        write_wav(f"clips/{name}", 0.1 * rng.standard_normal(2000))
+    (tmp_path / "clips" / "readme.md").write_text("not audio, skipped")
+    out = tmp_path / "out"
+    run = run_cli("explain", str(tmp_path / "clips"), "--checkpoint", str(checkpoint), "--out", str(out))
+    assert run.returncode == 0, run.stderr
+    rows = json.loads((out / "index.json").read_text())["rows"]
+    assert [r["json"] for r in rows] == ["dog/a.json", "dog/b.json", "rain/a.json"]
+    assert (out / "rain" / "a.explanation.wav").is_file()
 
 
 def test_checkpoint_errors(tmp_path, write_wav):
@@ -76,6 +133,8 @@ def test_demo(tmp_path, checkpoint):
     assert f"wrote {tmp_path / 'report.html'}" in run.stdout
     assert (tmp_path / "report.html").read_text().count("<audio") == 2 * 3
     assert json.loads((tmp_path / "demo_1.json").read_text())["true_label"] in ("piano", "guitar", "organ", "flute")
+    assert [r["input"] for r in json.loads((tmp_path / "index.json").read_text())["rows"]] == ["demo_0.wav",
+                                                                                                "demo_1.wav"]
 
 
 def test_help_and_unknown_command():

@@ -64,6 +64,6 @@ def test_reported_probabilities_are_the_targets_own_sigmoid(tmp_path):
     assert result.info["output"] == "sigmoid"
     assert abs(result.info["prob_original"] - torch.sigmoid(logits)[0, 3].item()) < 1e-5
     assert abs(result.info["prob_explanation"] - p_in) < 1e-5
-    run_demo(explainer, tmp_path, n=2, seed=SEED)  # a sigmoid classifier gets multi-label demo clips
+    list(run_demo(explainer, tmp_path, n=2, seed=SEED))  # a sigmoid classifier gets multi-label demo clips
     true = json.loads((tmp_path / "demo_0.json").read_text())["true_label"].split("+")
     assert set(true) <= set(clf.class_names)

@@ -87,3 +87,20 @@ def test_long_clip_stitching_matches_windows_for_constant_mask(classifier):
     exp = explain_clip(LMAC(classifier, head), torch.randn(3 * classifier.clip_samples))
     assert torch.allclose(exp.explanation_wav, 0.5 * exp.wav, atol=1e-3)
     assert torch.allclose(exp.saliency[..., 2:-2], torch.full_like(exp.saliency[..., 2:-2], 0.5), atol=0.02)
+
+
+@pytest.mark.parametrize("length", [1, 3])
+def test_explain_clip_one_and_three_samples(explainer, length):
+    exp = explain_clip(explainer, torch.full((length,), 0.25))
+    assert exp.explanation_wav.shape == exp.residual_wav.shape == (1, length)
+    assert exp.saliency.shape == (1, 257, 1) and torch.isfinite(exp.explanation_wav).all()
+
+
+def test_explain_clip_does_not_depend_on_the_batch_size(explainer, classifier):
+    wav = torch.randn(int(3.3 * classifier.clip_samples))
+    whole = explain_clip(explainer, wav)
+    for batch_size in (1, 2, 5):
+        part = explain_clip(explainer, wav, batch_size=batch_size)
+        assert part.target == whole.target and part.extras == whole.extras
+        for name in ("explanation_wav", "residual_wav", "saliency"):
+            assert torch.allclose(getattr(part, name), getattr(whole, name), atol=1e-4)

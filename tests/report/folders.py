@@ -12,7 +12,7 @@ from lmac.data import SyntheticMixtures
 from lmac.data.contamination import Clean, WhiteNoise
 from lmac.explainers import LMAC, Saliency
 from lmac.tasks.benchmark import example_writer
-from lmac.tasks.explain import explain_files
+from lmac.tasks.explain import collect_inputs, explain_inputs
 
 # name -> seconds: one clip shorter than the classifier's 0.5 s window, one longer (windowed)
 CLIPS = {"tone": 0.5, "chirp": 0.8, "noise": 0.3}
@@ -35,7 +35,8 @@ def explained(tmp_path_factory):
     """``lmac explain`` output of three clips of different lengths (inputs stay where they are)."""
     root = tmp_path_factory.mktemp("explained")
     clf = tiny_classifier()
-    explain_files(LMAC(clf, tiny_head(clf)), write_inputs(root / "clips"), root / "out")
+    rows = list(explain_inputs(LMAC(clf, tiny_head(clf)), collect_inputs(write_inputs(root / "clips")), root / "out"))
+    assert all(row["status"] == "ok" for row in rows)
     return root / "out"
 
 
