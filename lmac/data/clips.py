@@ -16,13 +16,11 @@ from pathlib import Path
 import torch
 from torch.utils.data import Dataset
 
-from lmac.audio import AudioError, audio_info, fix_length, load_audio, peak_normalize
+from lmac.audio import AUDIO_EXTENSIONS, AudioError, audio_info, fix_length, load_audio, peak_normalize
 
 __all__ = ["Clip", "ClipDataset", "check_files", "require_dir", "AUDIO_EXTENSIONS"]
 
 log = logging.getLogger("lmac.data")
-
-AUDIO_EXTENSIONS = (".wav", ".flac", ".ogg", ".aiff", ".aif", ".mp3")
 
 Transform = Callable[[torch.Tensor], torch.Tensor]
 

@@ -21,15 +21,47 @@ def _needs_user_files(node) -> bool:
     return bool(OmegaConf.missing_keys(node))
 
 
+@pytest.fixture(scope="module")
+def esc50_root(tmp_path_factory):
+    from audio_fixtures import make_esc50
+    return make_esc50(tmp_path_factory.mktemp("esc50") / "ESC-50-master", per_fold=1, seconds=1.0)
+
+
+def _user_files(option: str, cfg, tmp_path: Path) -> list[str]:
+    """Overrides that point a classifier option at files made here for the data's classes."""
+    from audio_fixtures import make_cnn14_folder
+    from conftest import tiny_classifier
+    from lmac.classifiers import save_classifier
+    classes = list(instantiate(cfg.data).class_names)
+    if option == "checkpoint":  # e.g. a classifier the user trained with lmac on their own data
+        clf = tiny_classifier(classes, seconds=cfg.data.clip_seconds)
+        save_classifier(clf, tmp_path / "classifier.pt")
+        return [f"classifier.path={tmp_path / 'classifier.pt'}"]
+    if option == "cnn14_speechbrain":
+        make_cnn14_folder(tmp_path / "cnn14", classes)
+        return [f"classifier.folder={tmp_path / 'cnn14'}"]
+    return ["classifier.n_mels=32", "classifier.emb_dim=32"] if option == "cnn14" else []  # smaller, same code
+
+
+@pytest.mark.parametrize("option", _options("classifier"))
 @pytest.mark.parametrize("experiment", [e for e in _options("experiment") if not e.endswith("_benchmark")])
-def test_experiments_build_their_module(tmp_path, experiment):
-    cfg = compose([f"experiment={experiment}"], tmp_path)
-    if _needs_user_files(cfg.data) or _needs_user_files(cfg.classifier):
-        pytest.skip("needs user files; run on fixtures in tests/recipes")
-    datamodule = instantiate(cfg.data)
-    module = build_module(cfg, datamodule)
-    assert hasattr(module, "export")
-    assert cfg.monitor.startswith("val/")
+def test_every_experiment_composes_with_every_classifier(tmp_path, esc50_root, experiment, option):
+    overrides = [f"experiment={experiment}", f"classifier={option}"]
+    if _needs_user_files(compose(overrides, tmp_path).data):
+        overrides.append(f"data.root={esc50_root}")
+    overrides += _user_files(option, compose(overrides, tmp_path), tmp_path)
+    cfg = compose(overrides, tmp_path)
+    assert not OmegaConf.missing_keys(cfg.classifier) and cfg.monitor.startswith("val/")
+    data = instantiate(cfg.data)
+    classes = list(data.class_names)
+    if option.endswith("_pretrained"):  # a shipped classifier: fits the data it was trained for, refused elsewhere
+        stored = instantiate(cfg.classifier).class_names
+        if stored != classes:
+            with pytest.raises(ValueError, match="do not match the data's"):
+                build_module(cfg, data)
+            return
+    module = build_module(cfg, data)
+    assert hasattr(module, "export") and module.classifier.class_names == classes
 
 
 @pytest.mark.parametrize("option", _options("data"))
