@@ -105,12 +105,12 @@ class OverlapAdd:
             self._weight = torch.hann_window(self.window, periodic=False, device=chunks.device) + 1e-3
             self._out = torch.zeros(0, device=chunks.device)
             self._norm = torch.zeros(0, device=chunks.device)
+        grow = self.starts[self._next + len(chunks) - 1] + self.window - self._offset - self._out.shape[0]
+        if grow > 0:
+            self._out = torch.cat([self._out, self._out.new_zeros(grow)])
+            self._norm = torch.cat([self._norm, self._norm.new_zeros(grow)])
         for chunk in chunks:
             s = self.starts[self._next] - self._offset
-            grow = s + self.window - self._out.shape[0]
-            if grow > 0:
-                self._out = torch.cat([self._out, self._out.new_zeros(grow)])
-                self._norm = torch.cat([self._norm, self._norm.new_zeros(grow)])
             self._out[s:s + self.window] += chunk * self._weight
             self._norm[s:s + self.window] += self._weight
             self._next += 1

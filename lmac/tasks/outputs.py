@@ -32,7 +32,7 @@ OUTPUT_SUFFIXES = {"explanation": ".explanation.wav", "residual": ".residual.wav
 INDEX_NAME = "index"  # index.csv, index.json
 INDEX_FIELDS = ["input", "status", "error", "json", "explanation", "residual", "png", "target", "target_name",
                 "output", "prob_original", "prob_explanation", "prob_residual", "duration", "seconds"]
-MAX_COLUMNS = 2000  # time columns of a PNG panel; longer recordings are averaged over groups of frames
+MAX_COLUMNS = 1000  # time columns of a PNG panel; longer recordings are averaged over groups of frames
 
 
 def output_paths(out_dir: str | os.PathLike, stem: str) -> dict[str, Path]:
