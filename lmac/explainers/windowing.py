@@ -137,21 +137,23 @@ def explain_blocks(explainer: Explainer, blocks: Iterable[torch.Tensor], length:
 
     pending: list[torch.Tensor] = []
     clock = time.perf_counter()
-    for block in blocks:
-        tape.push(block)
-        pending += cutter.push(block)
-        while batch_size and len(pending) >= batch_size:
-            piece, pending = explain(pending[:batch_size]), pending[batch_size:]
+
+    def flush(final: bool) -> Iterator[ClipPiece]:
+        nonlocal pending, clock
+        size = batch_size or (len(pending) if final else 0)
+        while size and pending and (final or len(pending) >= size):
+            piece, pending = explain(pending[:size]), pending[size:]
             piece.seconds = time.perf_counter() - clock
             yield piece
             clock = time.perf_counter()
-    pending += cutter.finish()
-    for i in range(0, len(pending), batch_size or max(len(pending), 1)):
-        piece = explain(pending[i:i + (batch_size or len(pending))])
-        piece.seconds = time.perf_counter() - clock
-        yield piece
-        clock = time.perf_counter()
-    bar.close()
+
+    with bar:
+        for block in blocks:
+            tape.push(block)
+            pending += cutter.push(block)
+            yield from flush(final=False)
+        pending += cutter.finish()
+        yield from flush(final=True)
 
 
 class _Stitcher:
