@@ -5,9 +5,11 @@
 Writes one 16 kHz mono WAV per duration (a few tones that change every second plus noise) into
 ``--work``, then runs ``lmac explain FILE --out DIR`` on each in a fresh process (the shipped demo
 checkpoint unless ``--checkpoint``), one after the other, and reports per file: the process's
-peak resident memory (``ru_maxrss`` from ``os.wait4``), the wall time of the whole command, the
-explanation time recorded in the output JSON (``seconds``: both passes, without start-up), and
-seconds per minute of audio. Ratios are to the first (shortest) file.
+peak resident memory (``ru_maxrss`` from ``os.wait4``), the wall time and the CPU time (user +
+system, steadier than wall time on a machine shared with other jobs) of the whole command, and the
+explanation time recorded in the output JSON (``seconds``: both passes, without start-up and
+scoring). Ratios are to the first (shortest) file; the last line is the cost of one more minute
+of audio, from the longest and the shortest file.
 """
 
 from __future__ import annotations
@@ -48,8 +50,8 @@ def run_explain(wav: Path, out: Path, args: argparse.Namespace) -> dict:
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"{' '.join(cmd)} failed:\n{proc.stderr.read().decode()}")
     record = json.loads((out / f"{wav.stem}.json").read_text())
-    return {"wall": wall, "rss_mb": usage.ru_maxrss / 1024, "seconds": record["seconds"],
-            "duration": record["duration"]}
+    return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "rss_mb": usage.ru_maxrss / 1024,
+            "seconds": record["seconds"], "duration": record["duration"]}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -67,12 +69,17 @@ def main(argv: list[str] | None = None) -> None:
         if not wav.exists():
             write_recording(wav, minutes)
         rows.append(run_explain(wav, work / f"out_{minutes:g}min", args))
-    first = rows[0]
+    first, last = rows[0], rows[-1]
     print(f"lmac explain --checkpoint {args.checkpoint} --batch-size {args.batch_size}, one fresh process per file")
-    print(f"{'audio':>10}{'peak RSS MB':>13}{'x first':>9}{'wall s':>9}{'explain s':>11}{'s / audio min':>15}")
+    print(f"{'audio':>10}{'peak RSS MB':>13}{'x first':>9}{'wall s':>9}{'CPU s':>9}{'explain s':>11}")
     for r in rows:
         print(f"{r['duration']:>9.1f}s{r['rss_mb']:>13.0f}{r['rss_mb'] / first['rss_mb']:>9.2f}{r['wall']:>9.1f}"
-              f"{r['seconds']:>11.1f}{60 * r['seconds'] / r['duration']:>15.2f}")
+              f"{r['cpu']:>9.1f}{r['seconds']:>11.1f}")
+    if len(rows) > 1:
+        minutes = (last["duration"] - first["duration"]) / 60
+        print("per extra minute of audio: " + ", ".join(
+            f"{(last[k] - first[k]) / minutes:.1f} s {name}"
+            for k, name in (("wall", "wall"), ("cpu", "CPU"), ("seconds", "explain"))))
 
 
 if __name__ == "__main__":
