@@ -117,6 +117,10 @@ def test_logger_options(tmp_path, option, monkeypatch):
 def test_other_groups_instantiate(tmp_path, group, option):
     extra = {"checkpoint": ["classifier.path=${lmac_checkpoint:demo_classifier}"],
              "factory": ["classifier.spec=conftest:tiny_classifier"]}.get(option, []) if group == "classifier" else []
+    if group == "classifier" and option == "cnn14_speechbrain":
+        from audio_fixtures import make_cnn14_folder
+        make_cnn14_folder(tmp_path / "cnn14", ["a", "b"])
+        extra = [f"classifier.folder={tmp_path / 'cnn14'}"]
     node = compose([f"{group}={option}", *extra], tmp_path)[group]
     if group == "callbacks":
         assert all(instantiate(c) is not None for c in node.values())
