@@ -54,11 +54,12 @@ def validate_wav(wav: torch.Tensor, name: str = "audio") -> torch.Tensor:
 
 @dataclass(frozen=True)
 class AudioInfo:
-    """What the header of an audio file says: length in frames, rate, channels."""
+    """What the header of an audio file says: length in frames, rate, channels, container format."""
 
     frames: int
     sample_rate: int
     channels: int
+    format: str = ""
 
     @property
     def seconds(self) -> float:
@@ -90,7 +91,7 @@ def audio_info(path: str | os.PathLike) -> AudioInfo:
         raise _read_error(path, err) from None
     if info.frames <= 0:
         raise AudioError(f"{path}: contains no samples")
-    return AudioInfo(int(info.frames), int(info.samplerate), int(info.channels))
+    return AudioInfo(int(info.frames), int(info.samplerate), int(info.channels), str(info.format))
 
 
 def load_audio(path: str | os.PathLike, sample_rate: int, offset: float = 0.0,
@@ -137,6 +138,9 @@ class AudioStream:
     resampling filter's width and starts on a multiple of the reduced rate ratio, so the samples
     equal a resampling of the whole file (up to float rounding). Iterate it again to read it again.
 
+    MP3 files are read in one piece: libsndfile (1.2.2) was seen returning silence after the first
+    pieces of an MP3 read in several.
+
     Args:
         path: the file.
         sample_rate: rate of the returned samples.
@@ -159,7 +163,9 @@ class AudioStream:
         # as torchaudio computes the resampled length (in float32)
         self.length = self.info.frames if self._orig == self._new else int(
             torch.ceil(torch.as_tensor(self._new * self.info.frames / self._orig)))
-        self._block = max(1, block_frames // self._orig) * self._orig  # a multiple of the reduced ratio
+        if self.info.format == "MP3":  # libsndfile 1.2.2 can return zeros when an MP3 is read in pieces
+            block_frames = self.info.frames
+        self._block = max(1, -(-block_frames // self._orig)) * self._orig  # a multiple of the reduced ratio
         # context on each side: a multiple of the ratio wider than the sinc kernel's half-width
         # (torchaudio: ceil(6 * orig / (0.99 * min(orig, new))) <= 8 * ceil(orig / min(orig, new)))
         width = 8 * math.ceil(self._orig / min(self._orig, self._new)) + 8
@@ -170,27 +176,38 @@ class AudioStream:
         return self.length / self.sample_rate
 
     def __iter__(self) -> Iterator[torch.Tensor]:
-        """Yield consecutive ``(T_i,)`` float32 blocks that add up to ``length`` samples."""
+        """Yield consecutive ``(T_i,)`` float32 blocks that add up to ``length`` samples.
+
+        The file is read front to back (no seeking, which is not sample-exact in lossy formats);
+        the resampling context of a block is kept from the reads before and after it.
+        """
         frames, context = self.info.frames, 0 if self._orig == self._new else self._context
+        mono, offset, done = torch.zeros(0), 0, 0  # mono: frames [offset, offset + len) of the file
         try:
             with sf.SoundFile(str(self.path)) as f:
-                for start in range(0, frames, self._block):
-                    end = min(start + self._block, frames)
-                    first = max(0, start - context)
-                    f.seek(first)
-                    data = f.read(min(end + context, frames) - first, dtype="float32", always_2d=True)
-                    if len(data) < min(end + context, frames) - first:
-                        raise AudioError(f"{self.path}: ends after {first + len(data)} of {frames} frames "
+                while done < frames:
+                    data = f.read(self._block, dtype="float32", always_2d=True)
+                    if not len(data):
+                        raise AudioError(f"{self.path}: ends after {offset + mono.shape[-1]} of {frames} frames "
                                          "(truncated file?)")
-                    yield self._convert(data, start - first, start, end)
+                    read = torch.from_numpy(np.ascontiguousarray(data.T)).mean(dim=0)
+                    mono = torch.cat([mono, validate_wav(read, str(self.path))])
+                    available = offset + mono.shape[-1]
+                    while done < frames and available >= min(done + self._block + context, frames):
+                        end = min(done + self._block, frames)
+                        first = max(0, done - context)
+                        segment = mono[first - offset:min(end + context, frames) - offset]
+                        yield self._convert(segment, done - first, done, end)
+                        done = end
+                        keep = max(0, done - context)
+                        mono, offset = mono[keep - offset:], keep
         except AudioError:
             raise
         except Exception as err:  # soundfile raises several types (LibsndfileError, RuntimeError, ...)
             raise _read_error(self.path, err) from None
 
-    def _convert(self, data: np.ndarray, lead: int, start: int, end: int) -> torch.Tensor:
-        """File frames ``(n, channels)`` read from ``start - lead`` -> the output samples of ``[start, end)``."""
-        wav = validate_wav(torch.from_numpy(np.ascontiguousarray(data.T)).mean(dim=0), str(self.path))
+    def _convert(self, wav: torch.Tensor, lead: int, start: int, end: int) -> torch.Tensor:
+        """Mono file frames from ``start - lead`` on -> the output samples of file frames ``[start, end)``."""
         if self._orig == self._new:
             return wav
         out = AF.resample(wav, self._orig, self._new)
