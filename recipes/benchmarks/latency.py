@@ -31,6 +31,7 @@ from lmac.classifiers import load_cnn14
 from lmac.data import SyntheticMixtures
 from lmac.explainers import LMAC, SourceLIME, TimeSegments
 from lmac.heads import SpectrogramMaskHead
+from lmac.spectral import STFTConfig
 
 
 def clock(device: torch.device) -> Callable[[], float]:
@@ -66,7 +67,7 @@ def clip_for(explainer: LMAC, device: torch.device) -> torch.Tensor:
     """One generated ``instruments`` clip of the classifier's window, ``(1, T)``."""
     clf = explainer.classifier
     data = SyntheticMixtures("instruments", "demo", 1, seed=3003, sample_rate=clf.sample_rate,
-                             seconds=clf.clip_seconds)
+                             clip_seconds=clf.clip_seconds)
     return data[0]["wav"][None].to(device)
 
 
@@ -88,7 +89,7 @@ def cnn14_explainer(n_classes: int = 50) -> LMAC:
     """Random-weight CNN14 (SpeechBrain's ESC-50 settings, 5 s at 16 kHz) + an ESC-50-sized L-MAC head."""
     torch.manual_seed(0)
     clf = load_cnn14([f"class{i}" for i in range(n_classes)], clip_seconds=5.0).freeze()
-    head = SpectrogramMaskHead(clf.feature_shapes(), clf.n_classes, n_fft=1024, hop_length=256)
+    head = SpectrogramMaskHead(clf.feature_shapes(), clf.n_classes, stft=STFTConfig(1024, 256))
     return LMAC(clf, head)
 
 
