@@ -27,7 +27,7 @@ from tqdm.auto import tqdm
 
 from lmac.audio import validate_wav
 from lmac.explainers.base import Explainer, Target
-from lmac.explainers.streaming import FrameStream, OverlapAdd, Tape, WindowCutter, window_starts
+from lmac.explainers.streaming import FrameStream, OverlapAdd, Tape, WindowCutter, trim_heap, window_starts
 from lmac.explanation import Explanation
 from lmac.spectral import STFT
 
@@ -145,6 +145,7 @@ def explain_blocks(explainer: Explainer, blocks: Iterable[torch.Tensor], length:
             piece, pending = explain(pending[:size]), pending[size:]
             piece.seconds = time.perf_counter() - clock
             yield piece
+            trim_heap()  # after the consumer is done with the piece too
             clock = time.perf_counter()
 
     with bar:
