@@ -14,7 +14,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-__all__ = ["OUTPUT_TYPES", "check_output", "probabilities", "target_probability", "classification_loss",
+__all__ = ["OUTPUT_TYPES", "check_output", "require_output", "probabilities", "target_probability", "classification_loss",
            "classification_accuracy"]
 
 OUTPUT_TYPES = ("softmax", "sigmoid")
@@ -25,6 +25,15 @@ def check_output(output: str) -> str:
     if output not in OUTPUT_TYPES:
         raise ValueError(f"classifier output must be one of {list(OUTPUT_TYPES)}, got {output!r}")
     return output
+
+
+def require_output(actual: str, expected: str | None, what: str) -> None:
+    """Refuse a ready-made classifier (loaded, imported) whose output type is not the one a
+    configuration asks for (e.g. a multi-label experiment, ``classifier.output=sigmoid``), in one
+    line naming ``what``; ``expected=None`` accepts either."""
+    if expected is not None and check_output(expected) != actual:
+        raise ValueError(f"{what} has {actual} outputs, but this configuration needs a classifier with "
+                         f"{expected} outputs (classifier.output={expected})")
 
 
 def probabilities(logits: torch.Tensor, output: str) -> torch.Tensor:

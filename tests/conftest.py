@@ -15,9 +15,10 @@ SR = 16000
 CLASSES = ["piano", "guitar", "organ", "flute"]
 
 
-def tiny_classifier(classes=CLASSES, seconds: float = 0.5) -> MelCNN:
+def tiny_classifier(classes=CLASSES, seconds: float = 0.5, output: str = "softmax") -> MelCNN:
     torch.manual_seed(0)
-    return MelCNN(list(classes), sample_rate=SR, clip_seconds=seconds, n_mels=32, channels=(4, 8)).freeze()
+    return MelCNN(list(classes), sample_rate=SR, clip_seconds=seconds, n_mels=32, channels=(4, 8),
+                  output=output).freeze()
 
 
 def tiny_head(classifier) -> SpectrogramMaskHead:

@@ -115,6 +115,22 @@ def test_folder_input_mirrors_sub_folders(tmp_path, write_wav, checkpoint):
     assert (out / "rain" / "a.explanation.wav").is_file()
 
 
+def test_relative_input_recorded_absolute_report_from_anywhere(tmp_path, write_wav, checkpoint, monkeypatch):
+    """The JSON names its input by absolute path, so `lmac report` reads the folder from any directory."""
+    from lmac.cli import main
+    from lmac.report.clips import read_clip_folder
+    (tmp_path / "clips").mkdir()
+    write_wav("clips/a.wav", 0.1 * np.random.default_rng(3).standard_normal(3000))
+    monkeypatch.chdir(tmp_path)
+    assert main(["explain", "clips/a.wav", "--checkpoint", str(checkpoint), "--out", "out"]) == 0
+    record = json.loads((tmp_path / "out" / "a.json").read_text())
+    assert record["input"] == str(tmp_path / "clips" / "a.wav")
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    [view] = read_clip_folder(tmp_path / "out")
+    assert view.name == "a" and len(view.audio["input"]) == 3000
+
+
 def test_checkpoint_errors(tmp_path, write_wav):
     good = write_wav("good.wav", np.zeros(800) + 0.1)
     bogus = tmp_path / "bogus.pt"

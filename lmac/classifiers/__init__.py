@@ -11,6 +11,7 @@ from lmac.classifiers.demo import MelCNN
 from lmac.classifiers.external import import_classifier
 from lmac.classifiers.layout import UnfoldPatches
 from lmac.classifiers.tapped import TappedClassifier
+from lmac.outputs import require_output
 
 __all__ = ["AudioClassifier", "Cnn14Classifier", "MelCNN", "TappedClassifier", "UnfoldPatches", "import_classifier",
            "load_classifier", "load_cnn14", "save_classifier"]
@@ -31,11 +32,16 @@ def save_classifier(classifier: AudioClassifier, path: str | os.PathLike, **meta
                      "metadata": metadata}, path)
 
 
-def load_classifier(path: str | os.PathLike, allow_external: bool = False) -> AudioClassifier:
-    """Load a frozen classifier from a classifier or explainer checkpoint."""
+def load_classifier(path: str | os.PathLike, allow_external: bool = False, output: str | None = None) -> AudioClassifier:
+    """Load a frozen classifier from a classifier or explainer checkpoint.
+
+    ``output`` (``softmax`` / ``sigmoid``, as a config sets ``classifier.output``) is checked, not
+    applied: a stored classifier whose output type differs is refused with a one-line ``ValueError``.
+    """
     payload = load_checkpoint(path, (CLASSIFIER_FORMAT, EXPLAINER_FORMAT))
     try:
         classifier = build_component(payload["classifier"], AudioClassifier, allow_external)
     except CheckpointError as err:
         raise CheckpointError(f"{path}: {err}") from None
+    require_output(classifier.output, output, f"classifier {path}")
     return classifier.freeze()

@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 from lmac.classifiers.base import AudioClassifier
+from lmac.outputs import require_output
 
 __all__ = ["import_classifier"]
 
@@ -40,15 +41,16 @@ def _import(module: str):
             sys.path.remove(os.getcwd())
 
 
-def import_classifier(spec: str) -> AudioClassifier:
+def import_classifier(spec: str, output: str | None = None) -> AudioClassifier:
     """Build the classifier named by ``spec``, ``"module:factory"`` or ``"path/to/file.py:factory"``.
 
     ``factory()`` is called with no arguments and must return an :class:`AudioClassifier` (e.g. a
-    ``TappedClassifier`` with its weights loaded). The returned classifier is frozen.
+    ``TappedClassifier`` with its weights loaded). The returned classifier is frozen. ``output``, if
+    given, is the output type a config needs (``classifier.output``): checked, not applied.
 
     Raises:
         ValueError: one line naming the spec and what went wrong (bad form, import error, no such
-            factory, the factory failed or did not return an AudioClassifier).
+            factory, the factory failed or did not return an AudioClassifier, other output type).
     """
     module, sep, factory = str(spec).rpartition(":")
     if not sep or not module or not factory:
@@ -67,4 +69,5 @@ def import_classifier(spec: str) -> AudioClassifier:
     if not isinstance(classifier, AudioClassifier):
         raise ValueError(f"classifier {spec!r}: {factory}() returned {type(classifier).__name__}, not an lmac "
                          "AudioClassifier (wrap your network in lmac.classifiers.TappedClassifier)")
+    require_output(classifier.output, output, f"classifier {spec!r}")
     return classifier.freeze()

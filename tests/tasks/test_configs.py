@@ -7,6 +7,8 @@ from hydra.utils import instantiate
 from omegaconf import OmegaConf
 
 from helpers import compose
+from lmac.classifiers import load_classifier
+from lmac.data import ClipFormatError
 from lmac.tasks.config import CONFIG_DIR
 from lmac.tasks.train import build_module
 
@@ -33,13 +35,19 @@ def _user_files(option: str, cfg, tmp_path: Path) -> list[str]:
     from conftest import tiny_classifier
     from lmac.classifiers import save_classifier
     classes = list(instantiate(cfg.data).class_names)
+    output = cfg.classifier.get("output") or "softmax"  # what the experiment needs (multi-label: sigmoid)
     if option == "checkpoint":  # e.g. a classifier the user trained with lmac on their own data
-        clf = tiny_classifier(classes, seconds=cfg.data.clip_seconds)
+        clf = tiny_classifier(classes, seconds=cfg.data.clip_seconds, output=output)
         save_classifier(clf, tmp_path / "classifier.pt")
         return [f"classifier.path={tmp_path / 'classifier.pt'}"]
     if option == "cnn14_speechbrain":
         make_cnn14_folder(tmp_path / "cnn14", classes)
         return [f"classifier.folder={tmp_path / 'cnn14'}"]
+    if option == "factory":  # a module of the user's own code (MODULE:FACTORY, here a file path)
+        (tmp_path / "my_model.py").write_text(
+            "from conftest import tiny_classifier\n\n\ndef make():\n"
+            f"    return tiny_classifier({classes!r}, seconds={cfg.data.clip_seconds}, output={output!r})\n")
+        return [f"classifier.spec={tmp_path / 'my_model.py'}:make"]
     return ["classifier.n_mels=32", "classifier.emb_dim=32"] if option == "cnn14" else []  # smaller, same code
 
 
@@ -53,15 +61,25 @@ def test_every_experiment_composes_with_every_classifier(tmp_path, esc50_root, e
     cfg = compose(overrides, tmp_path)
     assert not OmegaConf.missing_keys(cfg.classifier) and cfg.monitor.startswith("val/")
     data = instantiate(cfg.data)
-    classes = list(data.class_names)
+    classes, head = list(data.class_names), cfg.get("head") is not None
+
+    def fits(names: list[str]) -> bool:  # a head maps the data's labels onto the classifier's classes by name
+        return set(classes) <= set(names) if head else names == classes
+
     if option.endswith("_pretrained"):  # a shipped classifier: fits the data it was trained for, refused elsewhere
-        stored = instantiate(cfg.classifier).class_names
-        if stored != classes:
-            with pytest.raises(ValueError, match="do not match the data's"):
+        stored = load_classifier(cfg.classifier.path)
+        same_format = (stored.sample_rate == data.sample_rate
+                       and stored.clip_samples == round(data.clip_seconds * data.sample_rate))
+        if cfg.classifier.get("output") not in (None, stored.output):  # e.g. a softmax one, multi-label training
+            with pytest.raises(Exception, match=f"has {stored.output} outputs, but this configuration needs"):
+                build_module(cfg, data)
+            return
+        if not (fits(stored.class_names) and same_format):
+            with pytest.raises(ClipFormatError):
                 build_module(cfg, data)
             return
     module = build_module(cfg, data)
-    assert hasattr(module, "export") and module.classifier.class_names == classes
+    assert hasattr(module, "export") and fits(module.classifier.class_names)
 
 
 @pytest.mark.parametrize("option", _options("data"))
