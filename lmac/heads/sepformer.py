@@ -16,7 +16,7 @@ from torch import nn
 
 from lmac.checkpoint import amend_config, capture_init
 from lmac.heads.base import HeadOutput, MaskHead
-from lmac.heads.spectrogram import FeatureFusion
+from lmac.heads.spectrogram import FeatureFusion, bounded_sigmoid, group_norm
 from lmac.spectral import STFT, STFTConfig, relative_magnitude
 
 __all__ = ["SepFormerMaskHead", "save_codec"]
@@ -34,12 +34,26 @@ def save_codec(head: "SepFormerMaskHead", path: str | os.PathLike) -> None:
                path)
 
 
+class BoundedSigmoid(nn.Module):
+    """:func:`~lmac.heads.spectrogram.bounded_sigmoid` as a module (the masker's output activation)."""
+
+    def __init__(self, bound: float):
+        super().__init__()
+        self.bound = float(bound)
+
+    def forward(self, logits: torch.Tensor) -> torch.Tensor:
+        return bounded_sigmoid(logits, self.bound)
+
+
 class SepFormerMaskHead(MaskHead):
     """LMAC-TD head: sigmoid mask over a learned 1-D conv encoding of the waveform.
 
-    ``encoded = Encoder(wav)``; masker input ``(1 - alpha) * encoded + alpha * proj(features)``,
-    FiLM-conditioned on the target class; ``mask = sigmoid(DualPath(...))``;
-    explanation = ``Decoder(encoded * mask)``, residual = ``Decoder(encoded * (1 - mask))``.
+    ``encoded = Encoder(wav)``; masker input ``GroupNorm((1 - alpha) * encoded + alpha * proj(features))``
+    (``proj`` ends in GroupNorm too), FiLM-conditioned on the target class from a class embedding drawn
+    N(0, ``film_std``) that acts on the normalised input, so the condition is never drowned by the
+    activations' scale; the mask is ``bounded_sigmoid`` of the masker's output (never exactly 0 or 1,
+    see :mod:`lmac.heads.spectrogram`); explanation = ``Decoder(encoded * mask)``,
+    residual = ``Decoder(encoded * (1 - mask))``.
 
     Args:
         feature_shapes: shapes (without batch) of the classifier's features, deepest first
@@ -58,6 +72,8 @@ class SepFormerMaskHead(MaskHead):
             :func:`save_codec`); it is loaded and frozen. ``None`` trains them jointly.
         freeze_codec: keep the encoder/decoder fixed (implied by ``codec_path``; recorded in
             exported checkpoints, whose weights already hold the pair).
+        logit_bound: bound of the mask logits (:func:`~lmac.heads.spectrogram.bounded_sigmoid`).
+        film_std: standard deviation of the class embedding's initial scale and shift.
         stft: STFT grid of the saliency and of the sparsity term (``None``: the default
             :class:`~lmac.spectral.STFTConfig`); the mask itself lives on the encoder's frames.
     """
@@ -69,7 +85,8 @@ class SepFormerMaskHead(MaskHead):
                  n_channels: int = 256, kernel_size: int = 16, masker_channels: int = 256, chunk_size: int = 250,
                  n_dual_blocks: int = 2, n_layers: int = 8, n_heads: int = 8, d_ffn: int = 1024,
                  dropout: float = 0.0, tap_channels: int = 64, codec_path: str | None = None,
-                 freeze_codec: bool = False, stft: STFTConfig | None = None):
+                 freeze_codec: bool = False, stft: STFTConfig | None = None, logit_bound: float = 6.0,
+                 film_std: float = 0.5):
         super().__init__()
         if not 0.0 <= float(alpha) <= 1.0:
             raise ValueError(f"alpha must be in [0, 1], got {alpha}")
@@ -84,14 +101,15 @@ class SepFormerMaskHead(MaskHead):
         self.decoder = Decoder(in_channels=n_channels, out_channels=1, kernel_size=kernel_size,
                                stride=self.stride, bias=False)
         self.fusion = FeatureFusion(feature_shapes, tap_channels)
-        self.proj = nn.Conv1d(self.fusion.out_channels, n_channels, 1)
+        self.proj = nn.Sequential(nn.Conv1d(self.fusion.out_channels, n_channels, 1), group_norm(n_channels))
+        self.input_norm = group_norm(n_channels)
         self.film = nn.Embedding(n_classes, 2 * n_channels)  # per-class scale and shift of the masker input
-        nn.init.zeros_(self.film.weight)
+        nn.init.normal_(self.film.weight, 0.0, film_std)
         block = (n_layers, masker_channels, n_heads, d_ffn, dropout)
         self.masker = Dual_Path_Model(n_channels, masker_channels, _transformer(*block), _transformer(*block),
                                       num_layers=n_dual_blocks, norm="ln", K=chunk_size, num_spks=1,
                                       skip_around_intra=True, linear_layer_after_inter_intra=False)
-        self.masker.activation = nn.Sigmoid()  # SepFormer ends in ReLU; LMAC-TD's mask is a sigmoid
+        self.masker.activation = BoundedSigmoid(logit_bound)  # SepFormer ends in ReLU; LMAC-TD's is a sigmoid
         self.stft = STFT(stft)  # the grid of saliency maps
         if codec_path is not None:
             self._load_codec(codec_path)
@@ -125,7 +143,7 @@ class SepFormerMaskHead(MaskHead):
         """``encoded (B, N, L)``, classifier features, ``target (B,)`` -> ``mask (B, N, L)`` in [0, 1]."""
         projected = self.proj(self.fusion(features))  # (B, N, T_tap)
         projected = F.interpolate(projected, size=encoded.shape[-1], mode="linear", align_corners=False)
-        x = (1 - self.alpha) * encoded + self.alpha * projected
+        x = self.input_norm((1 - self.alpha) * encoded + self.alpha * projected)
         scale, shift = self.film(target).unsqueeze(-1).chunk(2, dim=1)
         return self.masker(x * (1 + scale) + shift)[0]
 

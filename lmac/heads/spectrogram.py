@@ -1,30 +1,63 @@
-"""L-MAC: a decoder from classifier features to a mask over the linear STFT magnitude."""
+"""L-MAC: a decoder from classifier features to a mask over the linear STFT magnitude.
+
+What makes a head explain the classifier rather than echo its input (issue 9's diagnosis):
+
+* every projection and convolution is followed by GroupNorm, so activations stay O(1) and the
+  mask logits cannot run away (the un-normalised decoder reached |logits| ~300, 99.6 % of mask
+  bins exactly 0 or 1, and stopped learning);
+* the target class enters by FiLM on the *normalised* activations, from a class embedding drawn
+  N(0, 0.5) (a zero-initialised shift next to activations of ~150 was dead: the masks of every
+  class were bit-identical);
+* logits are bounded, ``mask = sigmoid(b tanh(l / b))`` with ``b = logit_bound``, so no bin can
+  saturate beyond ``sigmoid(b)`` and gradients never vanish;
+* the mask is computed from the classifier's features only: no path from the input's own
+  spectrum to the mask, so a mask that does not depend on the classifier cannot score by
+  following the input (a uniform soft mask is a pure gain a gain-augmented classifier ignores);
+* it is predicted on ``n_bands`` mel bands and spread onto the STFT bins by the mel filterbank
+  normalised per bin (``n_bands=None``: one logit per STFT bin).
+"""
 
 from __future__ import annotations
 
+import math
+
 import torch
 import torch.nn.functional as F
+import torchaudio
 from torch import nn
 
 from lmac.checkpoint import amend_config, capture_init
 from lmac.heads.base import HeadOutput, MaskHead
 from lmac.spectral import STFT, STFTConfig
 
-__all__ = ["SpectrogramMaskHead", "SpectralGainMaskHead", "FeatureFusion"]
+__all__ = ["SpectrogramMaskHead", "SpectralGainMaskHead", "FeatureFusion", "BandMap", "bounded_sigmoid", "group_norm"]
+
+
+def group_norm(channels: int, max_groups: int = 8) -> nn.GroupNorm:
+    """GroupNorm with the largest group count <= ``max_groups`` that divides ``channels``."""
+    groups = max(g for g in range(1, max_groups + 1) if channels % g == 0)
+    return nn.GroupNorm(groups, channels)
+
+
+def bounded_sigmoid(logits: torch.Tensor, bound: float) -> torch.Tensor:
+    """``sigmoid(bound * tanh(logits / bound))``: a sigmoid whose output stays in
+    ``[sigmoid(-bound), sigmoid(bound)]`` (6 -> [0.0025, 0.9975]) and keeps a gradient everywhere."""
+    return torch.sigmoid(bound * torch.tanh(logits / bound))
 
 
 class FeatureFusion(nn.Module):
     """Fuse taps of any shape ``(B, C_i, *spatial_i, T_i)`` into one ``(B, n_taps * tap_channels, T_max)``.
 
-    Every axis between channels and time is folded into channels (a 1x1 conv then learns the
-    mapping from the classifier's frequency axis, e.g. mel bands, to ours), and each tap is
-    linearly resampled onto the finest time grid among the taps.
+    Every axis between channels and time is folded into channels; a 1x1 conv, GroupNorm and GELU
+    map each tap to ``tap_channels``, which is then linearly resampled onto the finest time grid
+    among the taps.
     """
 
     def __init__(self, feature_shapes: list[tuple[int, ...]], tap_channels: int):
         super().__init__()
         self.projections = nn.ModuleList(
-            nn.Conv1d(int(torch.tensor(shape[:-1]).prod()), tap_channels, 1) for shape in feature_shapes
+            nn.Sequential(nn.Conv1d(math.prod(shape[:-1]), tap_channels, 1), group_norm(tap_channels), nn.GELU())
+            for shape in feature_shapes
         )
         self.n_steps = max(shape[-1] for shape in feature_shapes)
         self.out_channels = tap_channels * len(feature_shapes)
@@ -37,8 +70,34 @@ class FeatureFusion(nn.Module):
         return torch.cat(fused, dim=1)
 
 
+class BandMap(nn.Module):
+    """Spread per-band values ``(B, n_bands, frames)`` onto STFT bins ``(B, n_freq, frames)``.
+
+    Each bin takes the average of the bands that cover it, weighted by the mel filterbank
+    (torchaudio's ``melscale_fbanks``, 0 Hz to Nyquist) normalised to sum to one per bin; a bin
+    no triangle covers (DC) copies its nearest covered bin. ``n_bands=None`` is the identity.
+    """
+
+    def __init__(self, n_freq: int, n_bands: int | None, sample_rate: int):
+        super().__init__()
+        if n_bands is None:
+            weights = torch.eye(n_freq)
+        else:
+            weights = torchaudio.functional.melscale_fbanks(n_freq, 0.0, sample_rate / 2, n_bands, sample_rate)
+            covered = weights.sum(dim=1) > 0
+            bins = torch.arange(n_freq)
+            for b in bins[~covered]:
+                weights[b] = weights[bins[covered][(bins[covered] - b).abs().argmin()]]
+            weights = weights / weights.sum(dim=1, keepdim=True)
+        self.n_bands = weights.shape[1]
+        self.register_buffer("weights", weights, persistent=False)  # (n_freq, n_bands)
+
+    def forward(self, bands: torch.Tensor) -> torch.Tensor:
+        return torch.einsum("fb,nbt->nft", self.weights, bands)
+
+
 class SpectrogramMaskHead(MaskHead):
-    """L-MAC head (Paissan et al., 2024): mask in [0, 1] over ``|STFT(wav)|``.
+    """L-MAC head (Paissan et al., 2024): mask in [0, 1] over ``|STFT(wav)|``, from classifier features only.
 
     explanation = iSTFT(mask * |X|, phase(X)); residual = iSTFT((1 - mask) * |X|, phase(X)).
 
@@ -46,27 +105,40 @@ class SpectrogramMaskHead(MaskHead):
         feature_shapes: shapes (without batch) of the classifier's features, deepest first
             (``AudioClassifier.feature_shapes()``; passed at wiring time).
         n_classes: classes the head can be asked to explain (target conditioning).
+        sample_rate: the classifier's rate (places the mel bands; passed at wiring time).
         stft: the head's STFT grid (``None``: the default :class:`~lmac.spectral.STFTConfig`); the
             mask and saliency live on it.
+        n_bands: mel bands the mask is predicted on (``None``: every STFT bin).
         tap_channels: channels each feature tap is projected to.
         hidden: channels of the temporal decoder.
         kernel_size: temporal kernel of the decoder convolutions.
+        n_blocks: residual conv blocks after the FiLM layer.
+        logit_bound: ``b`` of :func:`bounded_sigmoid`.
+        film_std: standard deviation of the class embedding's initial scale and shift.
     """
 
     @capture_init
-    def __init__(self, feature_shapes: list[tuple[int, ...]], n_classes: int, stft: STFTConfig | None = None,
-                 tap_channels: int = 64, hidden: int = 256, kernel_size: int = 5):
+    def __init__(self, feature_shapes: list[tuple[int, ...]], n_classes: int, sample_rate: int = 16000,
+                 stft: STFTConfig | None = None, n_bands: int | None = 64, tap_channels: int = 32,
+                 hidden: int = 128, kernel_size: int = 5, n_blocks: int = 1, logit_bound: float = 6.0,
+                 film_std: float = 0.5):
         super().__init__()
         feature_shapes = [tuple(int(s) for s in shape) for shape in feature_shapes]
+        self.logit_bound = float(logit_bound)
         self.stft = STFT(stft)
         amend_config(self, stft=self.grid)  # the resolved grid, not None
         self.fusion = FeatureFusion(feature_shapes, tap_channels)
         pad = kernel_size // 2
-        self.conv_in = nn.Conv1d(self.fusion.out_channels, hidden, kernel_size, padding=pad)
-        self.film = nn.Embedding(n_classes, 2 * hidden)  # per-class scale and shift
-        nn.init.zeros_(self.film.weight)
-        self.conv_mid = nn.Conv1d(hidden, hidden, kernel_size, padding=pad)
-        self.conv_out = nn.Conv1d(hidden, self.grid.n_freq, 1)
+        self.conv_in = nn.Sequential(nn.Conv1d(self.fusion.out_channels, hidden, kernel_size, padding=pad),
+                                     group_norm(hidden))
+        self.film = nn.Embedding(n_classes, 2 * hidden)  # per-class scale and shift of the normalised state
+        nn.init.normal_(self.film.weight, 0.0, film_std)
+        self.blocks = nn.ModuleList(
+            nn.Sequential(nn.Conv1d(hidden, hidden, kernel_size, padding=pad), group_norm(hidden), nn.GELU())
+            for _ in range(n_blocks)
+        )
+        self.band_map = BandMap(self.grid.n_freq, n_bands, sample_rate)
+        self.conv_out = nn.Conv1d(hidden, self.band_map.n_bands, 1)
 
     @property
     def grid(self) -> STFTConfig:
@@ -74,17 +146,22 @@ class SpectrogramMaskHead(MaskHead):
 
     def decode_hidden(self, features: list[torch.Tensor], target: torch.Tensor) -> torch.Tensor:
         """features + ``target (B,)`` -> decoder state ``(B, hidden, T_max)``."""
-        x = F.gelu(self.conv_in(self.fusion(features)))
+        x = self.conv_in(self.fusion(features))
         scale, shift = self.film(target).unsqueeze(-1).chunk(2, dim=1)
-        return F.gelu(self.conv_mid(x * (1 + scale) + shift))
+        x = F.gelu(x * (1 + scale) + shift)
+        for block in self.blocks:
+            x = x + block(x)
+        return x
 
     def mask_logits(self, hidden: torch.Tensor, mag: torch.Tensor) -> torch.Tensor:
-        """Decoder state + input ``mag (B, F, frames)`` -> mask logits ``(B, F, frames)``."""
+        """Decoder state ``(B, hidden, T_max)`` -> band logits ``(B, n_bands, frames)`` on the STFT frames
+        of ``mag (B, F, frames)``."""
         return F.interpolate(self.conv_out(hidden), size=mag.shape[-1], mode="linear", align_corners=False)
 
     def decode_mask(self, features: list[torch.Tensor], target: torch.Tensor, mag: torch.Tensor) -> torch.Tensor:
         """features, ``target (B,)``, input ``mag (B, F, frames)`` -> mask ``(B, F, frames)`` in [0, 1]."""
-        return torch.sigmoid(self.mask_logits(self.decode_hidden(features, target), mag))
+        bands = bounded_sigmoid(self.mask_logits(self.decode_hidden(features, target), mag), self.logit_bound)
+        return self.band_map(bands)
 
     def forward(self, wav: torch.Tensor, features: list[torch.Tensor], target: torch.Tensor) -> HeadOutput:
         """``wav (B, T)`` -> explanation / residual ``(B, T)`` and mask ``(B, F, frames)``."""
@@ -97,14 +174,14 @@ class SpectrogramMaskHead(MaskHead):
 
 
 class SpectralGainMaskHead(SpectrogramMaskHead):
-    """L-MAC head whose mask follows the input's own spectrum bin by bin.
+    """Ablation: the mask also follows the input's own spectrum, ``sigmoid(b + a * z)`` per STFT bin.
 
-    The decoder predicts, per STFT bin and decoder step, a bias ``b`` and a gain ``a`` on the
-    input's standardised log magnitude ``z`` (zero mean, unit variance per clip):
-    ``mask = sigmoid(b + a * z)``. The plain head can only draw frequency detail from fixed
-    output weights, and on the demo data settled on one static comb filter for every clip;
-    here loud and quiet bins of each clip can be told apart from the first step. Both output
-    layers start at zero (mask 0.5 everywhere). Same arguments as :class:`SpectrogramMaskHead`.
+    ``b`` and ``a`` are predicted per band (spread onto the bins) and ``z`` is the input's
+    standardised log magnitude. Kept to show what the sanity checks catch, not as a default:
+    the ``a * z`` path lets a mask score Fid-In and FF without the classifier (``sigmoid(2 z)``
+    alone does, on the demo data), and the shipped head trained this way failed model
+    randomisation (rank correlation ~0.99). Both output layers start at zero. Same arguments as
+    :class:`SpectrogramMaskHead`.
     """
 
     def __init__(self, *args, **kwargs):
@@ -114,9 +191,12 @@ class SpectralGainMaskHead(SpectrogramMaskHead):
             nn.init.zeros_(layer.weight)
             nn.init.zeros_(layer.bias)
 
-    def mask_logits(self, hidden: torch.Tensor, mag: torch.Tensor) -> torch.Tensor:
-        """``b + a * z`` on the STFT grid: ``(B, hidden, T_max), (B, F, frames)`` -> ``(B, F, frames)``."""
+    def decode_mask(self, features: list[torch.Tensor], target: torch.Tensor, mag: torch.Tensor) -> torch.Tensor:
+        """``bounded_sigmoid(b + a * z)`` on the STFT bins: ``(B, F, frames)``."""
+        hidden = self.decode_hidden(features, target)
+        bias = self.band_map(self.mask_logits(hidden, mag))
+        gain = self.band_map(F.interpolate(self.conv_gain(hidden), size=mag.shape[-1], mode="linear",
+                                           align_corners=False))
         log_mag = torch.log(mag + 1e-5)
         z = (log_mag - log_mag.mean(dim=(1, 2), keepdim=True)) / log_mag.std(dim=(1, 2), keepdim=True).clamp_min(1e-5)
-        gain = F.interpolate(self.conv_gain(hidden), size=mag.shape[-1], mode="linear", align_corners=False)
-        return super().mask_logits(hidden, mag) + gain * z
+        return bounded_sigmoid(bias + gain * z, self.logit_bound)

@@ -28,8 +28,9 @@ def build_module(cfg: DictConfig, data: AudioDataModule) -> L.LightningModule:
     parts = {"classifier": classifier}
     if cfg.get("head") is not None:
         fill_grid(cfg.head, cfg.stft)
+        derived = {"sample_rate": classifier.sample_rate} if cfg.head.get("sample_rate", 0) is None else {}
         parts["head"] = instantiate(cfg.head, feature_shapes=classifier.feature_shapes(),
-                                    n_classes=classifier.n_classes)
+                                    n_classes=classifier.n_classes, **derived)
     if cfg.get("loss") is not None:
         parts["loss"] = instantiate(cfg.loss, output=classifier.output)
     return instantiate(cfg.module, **parts)

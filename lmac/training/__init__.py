@@ -1,6 +1,7 @@
 """Lightning training: modules and callbacks."""
 
 from lmac.training.callbacks import ExplanationExamples
+from lmac.training.mixtures import TwoClassMixtures
 from lmac.training.modules import ClassifierModule, ExplainerModule
 
-__all__ = ["ClassifierModule", "ExplainerModule", "ExplanationExamples"]
+__all__ = ["ClassifierModule", "ExplainerModule", "ExplanationExamples", "TwoClassMixtures"]

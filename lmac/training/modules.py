@@ -14,8 +14,10 @@ from lmac.explainers.lmac import LMAC
 from lmac.heads.base import MaskHead
 from lmac.losses import LMACLoss
 from lmac.metrics import faithfulness, fidelity_in
+from lmac.metrics.sensitivity import asked_source_share, both_kept, map_correlation, unsaturated_share
 from lmac.outputs import classification_accuracy, classification_loss
 from lmac.training.frozen import quiet_frozen_eval_warning
+from lmac.training.mixtures import ExplainRows, TwoClassMixtures
 
 __all__ = ["ExplainerModule", "ClassifierModule"]
 
@@ -42,35 +44,44 @@ class ExplainerModule(_StagedModule):
     """Trains a head with the masked-in / masked-out loss; the classifier stays frozen.
 
     Explanation and residual are scored through audio (iSTFT or the time-domain decoder),
-    the same door as evaluation, so what is trained is what is heard.
+    the same door as evaluation, so what is trained is what is heard. With ``mixtures``, part
+    of each batch becomes two-class mixtures, each explained once for each class it holds
+    (:class:`~lmac.training.mixtures.TwoClassMixtures`).
+
+    Validation logs, besides the loss terms: ``fid_in`` and ``ff`` (single clips), ``mask_mean``,
+    ``unsaturated`` (share of mask values in (0.05, 0.95)), ``target_corr`` (correlation of the
+    masks for the clip's class and the next class on the same clip), ``mix_both`` (share of
+    mixtures where both explanations keep their own source) and ``faithful`` =
+    ``fid_in + ff + mix_both``, the key heads are selected on (``mix_both`` counts 0 without mixtures).
 
     Args:
         classifier: frozen classifier (its parameters never reach the optimizer).
         head: the head to train.
         loss: the weighted objective; its ``output`` type must be the classifier's.
         optimizer: factory taking the head's parameters (``functools.partial`` / Hydra ``_partial_``).
-        target: ``"prediction"`` (the classifier's own top class, L-MAC default) or ``"label"``
-            (the data's label, mapped to the classifier's classes by name; multi-hot labels: one
-            present class per clip, drawn at random).
-        other_target_prob: share of training clips explained for a random other class instead,
-            so the target-conditioned head also learns what supports a class that did not win.
+        target_from: ``"prediction"`` (explain the classifier's own top class, L-MAC default) or
+            ``"label"`` (the data's label, mapped to the classifier's classes by name; multi-hot
+            labels: one present class per clip, drawn at random).
+        mixtures: makes the two-class mixtures (``None``: single clips only).
+        grad_clip: maximum gradient norm, applied by the Trainer (see :meth:`configure_gradient_clipping`).
     """
 
     def __init__(self, classifier: AudioClassifier, head: MaskHead, loss: LMACLoss, optimizer: OptimizerFactory,
-                 target: str = "prediction", other_target_prob: float = 0.2):
+                 target_from: str = "prediction", mixtures: TwoClassMixtures | None = None,
+                 grad_clip: float | None = 1.0):
         super().__init__()
-        if target not in ("prediction", "label"):
-            raise ValueError(f"target must be 'prediction' or 'label', got {target!r}")
+        if target_from not in ("prediction", "label"):
+            raise ValueError(f"target_from must be 'prediction' or 'label', got {target_from!r}")
         if loss.output != classifier.output:
             raise ValueError(f"the loss is for {loss.output} outputs, the classifier's are {classifier.output}; "
                              "build it with LMACLoss(..., output=classifier.output)")
         self.classifier = classifier.freeze()
         self.head, self.loss, self.optimizer_factory = head, loss, optimizer
-        self.target_source, self.other_target_prob = target, float(other_target_prob)
+        self.target_from, self.mixtures, self.grad_clip = target_from, mixtures, grad_clip
         self.label_index: torch.Tensor | None = None  # data label -> classifier index, set in setup()
 
     def setup(self, stage: str) -> None:
-        if self.target_source == "label":
+        if self.target_from == "label":
             self.label_index = data_label_map(self.trainer.datamodule, self.classifier.class_names)
 
     def on_fit_start(self) -> None:
@@ -79,35 +90,62 @@ class ExplainerModule(_StagedModule):
     def on_train_start(self) -> None:
         self._quiet.close()
 
-    def _targets(self, logits: torch.Tensor, labels: torch.Tensor, training: bool) -> torch.Tensor:
-        if self.target_source == "prediction":
+    def _rows(self, wav: torch.Tensor, labels: torch.Tensor, stage: str):
+        """Classifier pass on the batch, targets, and the rows to explain with their features."""
+        with torch.no_grad():
+            logits, features = self.classifier.logits_and_features(wav)
+        if self.target_from == "prediction":
             target = logits.argmax(dim=-1)
         else:
             target = targets_from_labels(labels, self.label_index)
-        if training and self.other_target_prob > 0:
-            swap = torch.rand(target.shape, device=target.device) < self.other_target_prob
-            shift = torch.randint(1, self.classifier.n_classes, target.shape, device=target.device)
-            target = torch.where(swap, (target + shift) % self.classifier.n_classes, target)
-        return target
+        rows = self.mixtures(wav, target, stage == "train") if self.mixtures else ExplainRows.singles(wav, target)
+        if rows.n_mixture_rows:
+            n_mix = rows.n_mixture_rows // 2  # every mixture appears twice, once per class
+            with torch.no_grad():
+                mix_features = self.classifier.features(rows.wav[rows.n_single:rows.n_single + n_mix])
+            features = [torch.cat([f[rows.single_index], m, m]) for f, m in zip(features, mix_features)]
+        return logits, rows, features
 
     def _step(self, batch: dict, stage: str) -> torch.Tensor:
-        wav = batch["wav"]
-        with torch.no_grad():
-            logits, features = self.classifier.logits_and_features(wav)
-        target = self._targets(logits, batch["label"], stage == "train")
-        out = self.head(wav, features, target)
-        logits_in, logits_out = self.classifier(out.explanation_wav), self.classifier(out.residual_wav)
-        terms = self.loss(logits_in, logits_out, target, out.sparsity, wav=wav,
+        logits, rows, features = self._rows(batch["wav"], batch["label"], stage)
+        out = self.head(rows.wav, features, rows.target)
+        logits_in, logits_out = self.classifier(torch.cat([out.explanation_wav, out.residual_wav])).chunk(2)
+        terms = self.loss(logits_in, logits_out, rows.target, out.sparsity, wav=rows.wav,
                           rebuilt_wav=out.explanation_wav + out.residual_wav)
         log = {f"{stage}/{k}": v for k, v in terms.items()}
         if stage != "train":
-            output = self.classifier.output
-            log[f"{stage}/fid_in"] = fidelity_in(logits_in, target, output=output).mean()
-            log[f"{stage}/ff"] = faithfulness(logits, logits_out, target, output=output).mean()
-            log[f"{stage}/mask_mean"] = out.saliency.mean()
+            log.update(self._validation_metrics(stage, logits, rows, features, out, logits_in, logits_out))
         self.log_dict(log, prog_bar=stage != "train", on_epoch=True, on_step=False,
-                      batch_size=wav.shape[0], sync_dist=stage != "train")
+                      batch_size=rows.wav.shape[0], sync_dist=stage != "train")
         return terms["loss"]
+
+    @torch.no_grad()
+    def _validation_metrics(self, stage, logits, rows, features, out, logits_in, logits_out) -> dict:
+        """Faithfulness on single clips, mask health, class sensitivity (see the class docstring)."""
+        n, single = rows.n_single, rows.single_index
+        target = rows.target[:n]
+        other = (target + 1) % self.classifier.n_classes
+        swapped = self.head(rows.wav[:n], [f[:n] for f in features], other).mask
+        metrics = {
+            "fid_in": fidelity_in(logits_in[:n], target, output=self.classifier.output).mean(),
+            "ff": faithfulness(logits[single], logits_out[:n], target, output=self.classifier.output).mean(),
+            "mask_mean": out.mask.mean(),
+            "unsaturated": unsaturated_share(out.mask).mean(),
+            "target_corr": map_correlation(out.mask[:n], swapped).mean(),
+        }
+        mix_both = torch.zeros((), device=logits.device)
+        if rows.n_mixture_rows:
+            share = asked_source_share(out.explanation_wav[n:], rows.sources)
+            mix_both = both_kept(share, rows.mixture_index).mean()
+        metrics["mix_both"] = mix_both
+        metrics["faithful"] = metrics["fid_in"] + metrics["ff"] + mix_both
+        return {f"{stage}/{k}": v for k, v in metrics.items()}
+
+    def configure_gradient_clipping(self, optimizer, gradient_clip_val=None, gradient_clip_algorithm=None) -> None:
+        """Clip the head's gradient norm to ``grad_clip`` (a Trainer-level value, if set, wins)."""
+        clip = gradient_clip_val if gradient_clip_val is not None else self.grad_clip
+        if clip:
+            self.clip_gradients(optimizer, gradient_clip_val=clip, gradient_clip_algorithm="norm")
 
     def configure_optimizers(self) -> torch.optim.Optimizer:
         return self.optimizer_factory(self.head.parameters())

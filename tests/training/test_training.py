@@ -37,26 +37,42 @@ def test_only_head_parameters_are_optimised(tmp_path):
     assert any(not torch.equal(a, b) for a, b in zip(head_before, head.parameters()))
 
 
-def test_other_targets_are_sampled_only_in_training():
+def test_explainer_module_logs_class_sensitivity_and_selects_on_faithfulness(tmp_path):
+    from lmac.training import TwoClassMixtures
     clf = tiny_classifier()
-    module = ExplainerModule(clf, tiny_head(clf), LMACLoss(), torch.optim.Adam, other_target_prob=1.0)
-    logits = torch.tensor([[5.0, 0, 0, 0]] * 64)
-    labels = torch.zeros(64, dtype=torch.long)
-    assert torch.all(module._targets(logits, labels, training=True) != 0)
-    assert torch.all(module._targets(logits, labels, training=False) == 0)
+    module = ExplainerModule(clf, tiny_head(clf), LMACLoss(), torch.optim.Adam, mixtures=TwoClassMixtures(share=0.5))
+    trainer = _trainer(tmp_path, limit_train_batches=1)
+    trainer.fit(module, _loader(), _loader(8))
+    logged = trainer.callback_metrics
+    for key in ("val/fid_in", "val/ff", "val/unsaturated", "val/target_corr", "val/mix_both", "val/faithful"):
+        assert key in logged, key
+    assert 0 <= float(logged["val/unsaturated"]) <= 1 and -1 <= float(logged["val/target_corr"]) <= 1
+    expected = logged["val/fid_in"] + logged["val/ff"] + logged["val/mix_both"]
+    torch.testing.assert_close(logged["val/faithful"], expected)
+
+
+def test_target_from_prediction_by_default():
+    clf = tiny_classifier()
+    module = ExplainerModule(clf, tiny_head(clf), LMACLoss(), torch.optim.Adam, mixtures=None)
+    batch = next(iter(_loader(4)))
+    _, rows, _ = module._rows(batch["wav"], batch["label"], "val")
+    assert rows.target.tolist() == clf(batch["wav"]).argmax(-1).tolist()
+    with pytest.raises(ValueError, match="target_from"):
+        ExplainerModule(clf, tiny_head(clf), LMACLoss(), torch.optim.Adam, target_from="labels")
 
 
 def test_label_targets_are_mapped_by_class_name(tmp_path):
     from lmac.data import SyntheticDataModule
     clf = tiny_classifier()  # piano, guitar, organ, flute
     data = SyntheticDataModule("confound", n_train=4, n_val=2, n_test=2, batch_size=2, clip_seconds=0.5)  # guitar, piano
-    module = ExplainerModule(clf, tiny_head(clf), LMACLoss(), torch.optim.Adam, target="label", other_target_prob=0)
+    module = ExplainerModule(clf, tiny_head(clf), LMACLoss(), torch.optim.Adam, target_from="label")
     _trainer(tmp_path, max_steps=1, limit_val_batches=0).fit(module, datamodule=data)
     assert module.label_index.tolist() == [1, 0]
-    logits = torch.zeros(3, 4)
-    assert module._targets(logits, torch.tensor([0, 1, 0]), training=True).tolist() == [1, 0, 1]
+    batch = next(iter(_loader(3)))
+    _, rows, _ = module._rows(batch["wav"], torch.tensor([0, 1, 0]), "train")
+    assert rows.target.tolist() == [1, 0, 1]
     other = tiny_classifier(["dog", "rain"])
-    module = ExplainerModule(other, tiny_head(other), LMACLoss(), torch.optim.Adam, target="label")
+    module = ExplainerModule(other, tiny_head(other), LMACLoss(), torch.optim.Adam, target_from="label")
     with pytest.raises(ValueError, match=r"data classes \['guitar', 'piano'\] are not among"):
         _trainer(tmp_path, max_steps=1).fit(module, datamodule=data)
 

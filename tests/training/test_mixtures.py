@@ -1,0 +1,52 @@
+import pytest
+import torch
+
+from lmac.training.mixtures import ExplainRows, TwoClassMixtures, pair_other_class
+
+
+def test_pairs_each_clip_with_the_next_clip_of_another_class():
+    assert pair_other_class(torch.tensor([0, 0, 1, 2])).tolist() == [2, 2, 3, 0]
+    assert pair_other_class(torch.tensor([1, 1, 1])).tolist() == [-1, -1, -1]
+
+
+def test_half_the_batch_becomes_mixtures_explained_for_both_classes():
+    torch.manual_seed(0)
+    wav = torch.randn(6, 100) * 0.1
+    target = torch.tensor([0, 1, 2, 3, 0, 1])
+    rows = TwoClassMixtures(share=0.5, gain_db=(-6, 0))(wav, target, training=True)
+    assert rows.n_single == 3 and rows.single_index.tolist() == [3, 4, 5]
+    torch.testing.assert_close(rows.wav[:3], wav[3:])
+    assert rows.n_mixture_rows == 6 and rows.mixture_index.tolist() == [0, 1, 2, 0, 1, 2]
+    # each mixture twice: once for the first clip's class, once for its partner's
+    assert rows.target.tolist() == [3, 0, 1, 0, 1, 2, 1, 2, 3]
+    mix = rows.wav[3:]
+    torch.testing.assert_close(mix[:3], mix[3:])
+    torch.testing.assert_close(rows.sources.sum(dim=1), mix)  # asked-for + other = the mixture
+    torch.testing.assert_close(rows.sources[:3, 0], rows.sources[3:, 1])  # roles swap between the two rows
+    assert torch.allclose(mix.abs().amax(dim=1), torch.full((6,), 0.9))
+    # the partner is scaled by -6..0 dB relative to the first clip (both rescaled together)
+    first, second = wav[:3], wav[[1, 2, 3]]
+    scale = rows.sources[:3, 0].norm(dim=1) / first.norm(dim=1)
+    gain_db = 20 * torch.log10(rows.sources[:3, 1].norm(dim=1) / (second.norm(dim=1) * scale))
+    assert ((gain_db >= -6 - 1e-4) & (gain_db <= 1e-4)).all()
+
+
+def test_validation_mixtures_are_reproducible():
+    wav, target = torch.randn(4, 50), torch.tensor([0, 1, 0, 1])
+    mixer = TwoClassMixtures(share=1.0, gain_db=(-6, 0))
+    a, b = mixer(wav, target, training=False), mixer(wav, target, training=False)
+    assert torch.equal(a.wav, b.wav) and a.n_single == 0
+
+
+def test_no_partner_means_single_clips_only():
+    wav = torch.randn(3, 50)
+    rows = TwoClassMixtures()(wav, torch.tensor([2, 2, 2]))
+    assert rows.n_single == 3 and rows.n_mixture_rows == 0 and torch.equal(rows.wav, wav)
+    assert ExplainRows.singles(wav, torch.zeros(3)).sources.shape == (0, 2, 50)
+
+
+def test_bad_settings_are_refused():
+    with pytest.raises(ValueError, match="share"):
+        TwoClassMixtures(share=1.5)
+    with pytest.raises(ValueError, match="gain_db"):
+        TwoClassMixtures(gain_db=(0, -6))
