@@ -39,9 +39,8 @@ def test_lime_over_stems_finds_each_lead_that_plays():
 
 def test_each_present_label_keeps_its_own_stem_better_than_the_input():
     """Measured with the shipped head (lmac/checkpoints/README.md; 40 clips, seed 7): the asked lead's share
-    0.508 in its explanation against 0.443 in the input. The head keeps the leads and drops bass and drums,
-    but its mask does not depend on which lead is asked (the spectral-gain head's target conditioning is
-    dead, issue 9): re-check `explained` against `other_target` once the head is replaced."""
+    0.507 in its explanation against 0.443 in the input and 0.391 in the explanation asked for another
+    lead of the same clip: the mask depends on which lead is asked (the earlier head's did not: equal)."""
     explainer = LMAC.from_pretrained("multilabel_lmac")
     assert explainer.classifier.output == "sigmoid"
     rows = recipe.present_label_shares(explainer, 16, SEED)  # recipes/demo/multilabel_shares.py
@@ -50,6 +49,8 @@ def test_each_present_label_keeps_its_own_stem_better_than_the_input():
     assert gain.mean() > 0.03, (rows["explained"].mean(), rows["input"].mean())
     assert (gain > 0).float().mean() >= 0.6
     assert rows["fid_in"].mean() >= 0.9  # the lead is still detected (p_in >= 0.5) on the explanation alone
+    asked_for_another = rows["other_target"][~rows["other_target"].isnan()]
+    assert rows["explained"].nanmean() - asked_for_another.mean() > 0.05  # the class asked for matters
 
 
 def test_reported_probabilities_are_the_targets_own_sigmoid(tmp_path):

@@ -1,7 +1,7 @@
 """How many steps a head needs: train it as `lmac train` would and score it every few steps.
 
     python recipes/demo/head_budget.py --steps 300 --every 25                  # experiment=demo_lmac
-    python recipes/demo/head_budget.py --steps 300 --every 25 head=spectrogram  # any Hydra override
+    python recipes/demo/head_budget.py --steps 300 --every 25 head=spectral_gain  # any Hydra override
 
 The module is built from `lmac/conf/train.yaml` with `experiment=demo_lmac` (plus the overrides),
 exactly as `lmac train` builds it, and trained with its optimizer on its data. Every `--every`
@@ -9,11 +9,11 @@ steps the head explains `--n` fixed validation clips twice, for the classifier's
 for the next class (top + 1 mod C), and prints one row:
 
   fid_in, ff     faithfulness for the top class (classifier's output type: softmax or sigmoid)
-  mask_mean      mean of the mask (a fresh head: 0.5 everywhere)
+  mask_mean      mean of the mask (a fresh head: about 0.5)
   unsaturated    share of mask bins strictly between 0.05 and 0.95 (a saturated head: near 0)
   clip_std       std of the mask across clips, averaged over bins (one fixed mask for every clip: 0)
   target_corr    Pearson correlation of the two targets' masks on the same clip, mean over clips
-                 (a head that ignores the target: 1; NaN while the masks are constant)
+                 (a head that ignores the target: 1; two equal constant masks: 1)
 """
 
 from __future__ import annotations
@@ -27,15 +27,9 @@ from hydra import compose, initialize_config_dir
 from hydra.utils import instantiate
 
 from lmac.metrics import faithfulness, fidelity_in
+from lmac.metrics.sensitivity import map_correlation, unsaturated_share
 from lmac.tasks.config import CONFIG_DIR  # also registers ${lmac_checkpoint:NAME}
 from lmac.tasks.train import build_module
-
-
-def _corr(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-    """Pearson correlation per row of two ``(B, N)`` tensors (NaN where either is constant)."""
-    a, b = a - a.mean(1, keepdim=True), b - b.mean(1, keepdim=True)
-    den = a.norm(dim=1) * b.norm(dim=1)
-    return torch.where(den > 1e-12, (a * b).sum(1) / den.clamp_min(1e-12), torch.nan)
 
 
 @torch.no_grad()
@@ -50,8 +44,8 @@ def score(module, wav: torch.Tensor) -> dict[str, float]:
     mask = out.saliency.flatten(1)
     row = {"fid_in": fidelity_in(clf(out.explanation_wav), top, output=output).mean(),
            "ff": faithfulness(logits, clf(out.residual_wav), top, output=output).mean(),
-           "mask_mean": mask.mean(), "unsaturated": ((mask > 0.05) & (mask < 0.95)).float().mean(),
-           "clip_std": mask.std(dim=0).mean(), "target_corr": _corr(mask, other.saliency.flatten(1)).nanmean()}
+           "mask_mean": mask.mean(), "unsaturated": unsaturated_share(mask).mean(),
+           "clip_std": mask.std(dim=0).mean(), "target_corr": map_correlation(mask, other.saliency.flatten(1)).mean()}
     module.train()
     return {k: float(v) for k, v in row.items()}
 

@@ -115,13 +115,13 @@ def test_explainer_records_lmac_td(classifier):
     assert exp.saliency.shape == (1, 257, classifier.clip_samples // 128 + 1)
 
 
-def test_consistency_term_is_off_by_default_and_weighted_when_on():
+def test_consistency_term_is_relative_off_by_default_and_weighted_when_on():
     logits, target = torch.zeros(2, 4), torch.tensor([0, 1])
-    sparsity, wav = torch.zeros(2, 3, 5), torch.zeros(2, 10)
-    rebuilt = torch.full((2, 10), 0.5)
+    sparsity, wav = torch.zeros(2, 3, 5), torch.full((2, 10), 0.5)
+    rebuilt = wav + torch.tensor([[0.05], [0.5]])     # SNR 20 dB and 0 dB
     off = LMACLoss()(logits, logits, target, sparsity, wav=wav, rebuilt_wav=rebuilt)
     on = LMACLoss(w_consistency=2.0)(logits, logits, target, sparsity, wav=wav, rebuilt_wav=rebuilt)
-    assert torch.isclose(off["consistency"], torch.tensor(0.25))
-    assert torch.isclose(on["loss"] - off["loss"], torch.tensor(0.5))
+    assert torch.isclose(off["consistency"], torch.tensor((0.01 + 1.0) / 2))
+    assert torch.isclose(on["loss"] - off["loss"], torch.tensor(1.01))
     with pytest.raises(ValueError, match="w_consistency"):
         LMACLoss(w_consistency=1.0)(logits, logits, target, sparsity)
