@@ -23,9 +23,9 @@ def shipped_checkpoints() -> list[str]:
 
 
 def shipped_checkpoint(name: str) -> Path:
-    """Path of the shipped checkpoint ``name`` (e.g. ``"demo_lmac"``); ``FileNotFoundError`` naming the
-    shipped ones otherwise."""
-    path = CHECKPOINT_DIR / f"{Path(name).stem}.pt"
+    """Path of the shipped checkpoint ``name`` (e.g. ``"demo_lmac"``, or ``"codecs/demo_lmactd"`` for a
+    shipped part of one); ``FileNotFoundError`` naming the shipped ones otherwise."""
+    path = CHECKPOINT_DIR / Path(name).parent / f"{Path(name).stem}.pt"
     if Path(name).name not in (path.stem, path.name) or not path.is_file():
         raise FileNotFoundError(f"no shipped checkpoint named {name!r}; shipped: {shipped_checkpoints()}")
     return path
