@@ -107,8 +107,9 @@ def test_the_head_gets_the_runs_grid(tmp_path):
 def test_head_options(tmp_path, option):
     from conftest import tiny_classifier
     clf = tiny_classifier()
-    head = instantiate(compose([f"head={option}"], tmp_path).head, feature_shapes=clf.feature_shapes(),
-                       n_classes=clf.n_classes)
+    node = compose([f"head={option}"], tmp_path).head
+    derived = {"sample_rate": clf.sample_rate} if "sample_rate" in node else {}  # as lmac.tasks.train wires it
+    head = instantiate(node, feature_shapes=clf.feature_shapes(), n_classes=clf.n_classes, **derived)
     assert sum(p.numel() for p in head.parameters()) > 0
 
 

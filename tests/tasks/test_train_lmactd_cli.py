@@ -6,9 +6,10 @@ from conftest import tiny_classifier
 from helpers import run_cli
 from lmac.classifiers import save_classifier
 from lmac.explainers import LMAC
+from lmac.resources import shipped_checkpoint
 
 TINY = ["data.n_train=8", "data.n_val=4", "data.n_test=4", "data.batch_size=4", "data.clip_seconds=0.5",
-        "head.n_channels=8", "head.masker_channels=8", "head.n_heads=2", "head.d_ffn=16", "head.tap_channels=4",
+        "head.masker_channels=8", "head.n_heads=2", "head.d_ffn=16", "head.tap_channels=4",
         "head.chunk_size=20", "trainer.max_epochs=1"]
 
 
@@ -22,6 +23,9 @@ def test_lmactd_train_export_load_explain(tmp_path, write_wav):
     assert "train/consistency" in metrics and "val/fid_in" in metrics
     explainer = LMAC.from_pretrained(tmp_path / "run" / "explainer.pt")
     assert explainer.name == "lmac-td" and explainer.head.alpha == 1.0
+    # the experiment's shipped codec is loaded, frozen, and travels inside the export
+    shipped = torch.load(shipped_checkpoint("codecs/demo_lmactd"), weights_only=True)
+    assert torch.equal(explainer.head.encoder.state_dict()["conv1d.weight"], shipped["encoder"]["conv1d.weight"])
     exp = explainer.explain(0.1 * torch.randn(1, 8000), target="organ")
     assert exp.method == "lmac-td" and exp.explanation_wav.shape == exp.residual_wav.shape == (1, 8000)
     clip = write_wav("clip.wav", 0.1 * torch.randn(12000).numpy())
