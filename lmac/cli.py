@@ -1,4 +1,4 @@
-"""The ``lmac`` command: ``train`` and ``benchmark`` (Hydra), ``explain``, ``demo``, ``report``."""
+"""The ``lmac`` command: ``train``, ``benchmark`` and ``aggregate`` (Hydra), ``explain``, ``demo``, ``report``."""
 
 from __future__ import annotations
 
@@ -9,10 +9,11 @@ from lmac._deps import DependencyError, check_torchaudio
 
 DEFAULT_CHECKPOINT = "demo_lmac"  # a shipped checkpoint (lmac/checkpoints/), or any path
 
-HELP = """usage: lmac {train,benchmark,explain,demo,report} ...
+HELP = """usage: lmac {train,benchmark,aggregate,explain,demo,report} ...
 
   lmac train [HYDRA_OVERRIDES...]      train a head or classifier, e.g. experiment=demo_lmac
   lmac benchmark [HYDRA_OVERRIDES...]  score explainers in one table, e.g. experiment=demo_benchmark
+  lmac aggregate [HYDRA_OVERRIDES...]  what each class rests on over a dataset, e.g. experiment=confound_aggregate
   lmac explain IN [IN ...] --out DIR [--checkpoint P] [--target NAME|INDEX] [--batch-size N]
                                        IN: audio files, folders of audio files, or .txt lists of paths
   lmac demo --out DIR [--checkpoint P] [--n N] [--seed S]
@@ -118,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     except DependencyError as err:
         print(f"lmac: error: {err}", file=sys.stderr)
         return 2
-    if cmd in ("train", "benchmark"):
+    if cmd in ("train", "benchmark", "aggregate"):
         import runpy
         # Run the Hydra app as __main__ (for train, so Lightning's DDP launcher re-runs
         # `python -m lmac.tasks.train_app OVERRIDES` in its worker processes).

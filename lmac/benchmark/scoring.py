@@ -7,7 +7,7 @@ import torch
 from lmac.explanation import Explanation
 from lmac.metrics import (area_under_curve, average_drop, average_drop_speechbrain, average_gain, average_increase,
                           complexity, confound_detected, deletion_insertion_curves, faithfulness, fidelity_in,
-                          select_stem, si_sdr, sparseness, stem_energy_share)
+                          select_stem, si_sdr, sparseness, stem_energy_share, stem_sounds)
 
 __all__ = ["score_explanation", "score_with_curves"]
 
@@ -59,20 +59,16 @@ def score_with_curves(classifier, exp: Explanation, stems: dict[str, torch.Tenso
         if set(names) <= set(stems):
             shares = stem_energy_share(exp.explanation_wav, stems)
             evidence = select_stem(stems, names)
-            sounds = _sounds(evidence, exp.wav)
+            sounds = stem_sounds(evidence, exp.wav)
             nan = torch.full_like(sounds, float("nan"), dtype=exp.wav.dtype)
             share = torch.stack([shares[n][b] for b, n in enumerate(names)])
             scores["evidence_share"] = torch.where(sounds, share, nan)
             scores["si_sdr"] = torch.where(sounds, si_sdr(exp.explanation_wav, evidence), nan)
         if confound is not None and confound in stems:  # only clips where the confound sounds
-            present = _sounds(stems[confound], exp.wav)
+            present = stem_sounds(stems[confound], exp.wav)
             nan = torch.full_like(present, float("nan"), dtype=exp.wav.dtype)
             scores["confound"] = torch.where(present, confound_detected(exp.explanation_wav, stems, confound), nan)
     curves = {"deletion": deletion, "insertion": insertion}
     return ({k: v.detach().float().cpu() for k, v in scores.items()},
             {k: v.detach().float().cpu() for k, v in curves.items()})
 
-
-def _sounds(stem: torch.Tensor, wav: torch.Tensor) -> torch.Tensor:
-    """``(B,)`` bool: the ``(B, T)`` stem holds more than -60 dB of the clip's energy."""
-    return stem.pow(2).sum(-1) > 1e-6 * wav.pow(2).sum(-1).clamp_min(1e-12)

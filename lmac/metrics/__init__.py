@@ -4,12 +4,13 @@ from lmac.metrics.complexity import complexity, sparseness
 from lmac.metrics.curves import area_under_curve, deletion_curve, deletion_insertion_curves, insertion_curve
 from lmac.metrics.faithfulness import (average_drop, average_drop_speechbrain, average_gain, average_increase,
                                        faithfulness, fidelity_in, target_prob)
-from lmac.metrics.localization import confound_detected, select_stem, si_sdr, stem_energy_share
+from lmac.metrics.localization import (confound_detected, select_stem, si_sdr, stem_energy_share,
+                                       stem_sounds)
 from lmac.metrics.sanity import model_randomization, passes_randomization, rank_correlation
 
 __all__ = [
     "area_under_curve", "average_drop", "average_drop_speechbrain", "average_gain", "average_increase",
     "complexity", "confound_detected", "deletion_curve", "deletion_insertion_curves", "faithfulness",
     "fidelity_in", "insertion_curve", "model_randomization", "passes_randomization", "rank_correlation",
-    "select_stem", "si_sdr", "sparseness", "stem_energy_share", "target_prob",
+    "select_stem", "si_sdr", "sparseness", "stem_energy_share", "stem_sounds", "target_prob",
 ]

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 import torch
 
-__all__ = ["stem_energy_share", "si_sdr", "confound_detected", "select_stem"]
+__all__ = ["stem_energy_share", "si_sdr", "confound_detected", "select_stem", "stem_sounds"]
 
 
 def _check(explanation_wav: torch.Tensor, stems: dict[str, torch.Tensor]) -> None:
@@ -83,3 +83,9 @@ def select_stem(stems: dict[str, torch.Tensor], names: Sequence[str]) -> torch.T
     if missing:
         raise ValueError(f"no stems named {missing}; stems are {sorted(stems)}")
     return torch.stack([stems[name][b] for b, name in enumerate(names)])
+
+
+def stem_sounds(stem: torch.Tensor, wav: torch.Tensor, floor_db: float = -60.0) -> torch.Tensor:
+    """``(B,)`` bool: the ``(B, T)`` stem holds more than ``floor_db`` of the ``(B, T)`` clip's energy
+    (an absent source is an all-zero stem)."""
+    return stem.pow(2).sum(-1) > 10 ** (floor_db / 10) * wav.pow(2).sum(-1).clamp_min(1e-12)

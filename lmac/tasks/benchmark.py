@@ -19,7 +19,7 @@ from lmac.report.run import EXAMPLES
 from lmac.tasks.config import fill_grid
 from lmac.tasks.explain import ClipResult, write_result
 
-__all__ = ["benchmark", "build_methods", "build_settings", "example_writer"]
+__all__ = ["benchmark", "build_data", "build_methods", "build_settings", "example_writer"]
 
 log = logging.getLogger("lmac.benchmark")
 
@@ -47,11 +47,17 @@ def build_methods(cfg: DictConfig, classifier: AudioClassifier) -> dict:
     return methods
 
 
-def build_settings(cfg: DictConfig, classifier: AudioClassifier) -> dict:
-    """The data (clip format derived from the classifier, then checked), wrapped by every ``settings.<name>`` node."""
+def build_data(cfg: DictConfig, classifier: AudioClassifier):
+    """The ``data`` node, its clip format derived from the classifier, then checked against it."""
     data = instantiate(cfg.data, **_derived(cfg.data, sample_rate=classifier.sample_rate,
                                             clip_seconds=classifier.clip_seconds))
     check_clip_format(classifier, data)
+    return data
+
+
+def build_settings(cfg: DictConfig, classifier: AudioClassifier) -> dict:
+    """The data (:func:`build_data`), wrapped by every ``settings.<name>`` node."""
+    data = build_data(cfg, classifier)
     return {str(name): instantiate(node, dataset=data) for name, node in (cfg.get("settings") or {}).items()
             if node is not None}
 

@@ -52,7 +52,7 @@ def _user_files(option: str, cfg, tmp_path: Path) -> list[str]:
 
 
 @pytest.mark.parametrize("option", _options("classifier"))
-@pytest.mark.parametrize("experiment", [e for e in _options("experiment") if not e.endswith("_benchmark")])
+@pytest.mark.parametrize("experiment", [e for e in _options("experiment") if not e.endswith(("_benchmark", "_aggregate"))])
 def test_every_experiment_composes_with_every_classifier(tmp_path, esc50_root, experiment, option):
     overrides = [f"experiment={experiment}", f"classifier={option}"]
     if _needs_user_files(compose(overrides, tmp_path).data):
