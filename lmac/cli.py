@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
+from pathlib import Path
 
 from lmac._deps import DependencyError, check_torchaudio
 
@@ -16,6 +18,8 @@ HELP = """usage: lmac {train,benchmark,aggregate,explain,demo,report} ...
   lmac aggregate [HYDRA_OVERRIDES...]  what each class rests on over a dataset, e.g. experiment=confound_aggregate
   lmac explain IN [IN ...] --out DIR [--checkpoint P] [--target NAME|INDEX] [--batch-size N]
                                        IN: audio files, folders of audio files, or .txt lists of paths
+  lmac explain SONG --lyrics TEXT --out DIR [--checkpoint P] [--target T] [--samples N]
+                                       audio + lyrics (MusicLIME), default checkpoint multimodal_classifier
   lmac demo --out DIR [--checkpoint P] [--n N] [--seed S]
   lmac report DIR [DIR ...] [--out PAGE.html] [--max-clips N] [--audio ogg|flac]   HTML listening report
   (explain, demo: --classifier MODULE:FACTORY for your own model, --allow-external for trusted checkpoints)
@@ -39,10 +43,15 @@ def _parser(cmd: str) -> argparse.ArgumentParser:
                                                  "folders of them, or .txt files listing one path per line")
         p.add_argument("--target", default=None, help="class name or index (default: the classifier's top class)")
         p.add_argument("--batch-size", type=int, default=16, help="windows explained per batch (default %(default)s)")
+        p.add_argument("--lyrics", default=None, metavar="TEXT", help="a text file with the song's lyrics: explain "
+                       "one song and its words with MultimodalLIME (the checkpoint is an audio + lyrics classifier)")
+        p.add_argument("--samples", type=int, default=1000,
+                       help="with --lyrics: LIME perturbations (default %(default)s)")
     else:
         p.add_argument("--n", type=int, default=5, help="number of generated clips")
         p.add_argument("--seed", type=int, default=1234, help="seed of the generated clips")
-    p.add_argument("--checkpoint", default=str(DEFAULT_CHECKPOINT), help="exported explainer: a .pt path or the name of a shipped one (default %(default)s)")
+    p.add_argument("--checkpoint", default=None, help=f"exported explainer: a .pt path or the name of a shipped one "
+                   f"(default {DEFAULT_CHECKPOINT}; with --lyrics a classifier, default multimodal_classifier)")
     p.add_argument("--out", required=True, help="output folder")
     p.add_argument("--device", default="cpu", help="torch device, e.g. cuda")
     add_loading_arguments(p)
@@ -51,6 +60,9 @@ def _parser(cmd: str) -> argparse.ArgumentParser:
 
 def _explain(cmd: str, argv: list[str]) -> int:
     args = _parser(cmd).parse_args(argv)
+    if cmd == "explain" and args.lyrics is not None:
+        return _explain_song(args)
+    args.checkpoint = args.checkpoint or DEFAULT_CHECKPOINT
     from lmac.explainers.loading import load_explainer
     from lmac.tasks.explain import collect_inputs, explain_inputs, run_demo, write_index
     if cmd == "demo" and args.n < 1:
@@ -73,6 +85,26 @@ def _explain(cmd: str, argv: list[str]) -> int:
         from lmac.report import write_report
         print(f"wrote {write_report([args.out])}")
     return 1 if failed else 0
+
+
+def _explain_song(args) -> int:
+    """``lmac explain SONG --lyrics TEXT``: one song, its audio components and words (MultimodalLIME)."""
+    from lmac.tasks.explain import format_row, write_index
+    from lmac.tasks.song import DEFAULT_SONG_CHECKPOINT, explain_song
+    if len(args.inputs) != 1:
+        raise ValueError(f"--lyrics explains one song: give one audio file, got {len(args.inputs)} inputs")
+    if args.samples < 2:
+        raise ValueError("--samples must be at least 2")
+    checkpoint = args.checkpoint or DEFAULT_SONG_CHECKPOINT
+    row = explain_song(args.inputs[0], args.lyrics, args.out, checkpoint, args.target, n_samples=args.samples,
+                       device=args.device, progress=sys.stderr.isatty())
+    print(format_row({}, header=True))
+    print(format_row(row))
+    ranked = json.loads((Path(args.out) / row["json"]).read_text())["extras"]["ranking"][0]
+    print("top features: " + ", ".join(f"{r['feature']} ({r['modality']}) {r['weight']:+.3f}" for r in ranked[:8]))
+    write_index([row], args.out, checkpoint=str(checkpoint), method=row["method"])
+    print(f"wrote 1 explanation to {args.out}")
+    return 0
 
 
 def _print_rows(cmd: str, rows, n_inputs: int) -> list[dict]:

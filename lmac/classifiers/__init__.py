@@ -10,11 +10,12 @@ from lmac.classifiers.base import AudioClassifier
 from lmac.classifiers.demo import MelCNN
 from lmac.classifiers.external import import_classifier
 from lmac.classifiers.layout import UnfoldPatches
+from lmac.classifiers.multimodal import LyricsMelCNN
 from lmac.classifiers.tapped import TappedClassifier
 from lmac.outputs import require_output
 
-__all__ = ["AudioClassifier", "Cnn14Classifier", "MelCNN", "TappedClassifier", "UnfoldPatches", "import_classifier",
-           "load_classifier", "load_cnn14", "save_classifier"]
+__all__ = ["AudioClassifier", "Cnn14Classifier", "LyricsMelCNN", "MelCNN", "TappedClassifier", "UnfoldPatches",
+           "import_classifier", "load_classifier", "load_cnn14", "save_classifier"]
 
 _LAZY = {"Cnn14Classifier", "load_cnn14"}  # importing SpeechBrain takes seconds: only when used
 

@@ -54,10 +54,14 @@ class MelCNN(AudioClassifier):
             outs.append(x)
         return outs
 
-    def _classify(self, deepest: torch.Tensor) -> torch.Tensor:
+    @staticmethod
+    def _pool(deepest: torch.Tensor) -> torch.Tensor:
+        """``(B, C, M, N)`` -> ``(B, C)``: mean over mel, then max + mean over time."""
         x = deepest.mean(dim=2)  # (B, C, N): average over mel
-        x = x.amax(dim=2) + x.mean(dim=2)  # (B, C)
-        return self.fc(self.dropout(x))
+        return x.amax(dim=2) + x.mean(dim=2)
+
+    def _classify(self, deepest: torch.Tensor) -> torch.Tensor:
+        return self.fc(self.dropout(self._pool(deepest)))
 
     @property
     def magnitude_grid(self) -> STFTConfig:

@@ -1,6 +1,6 @@
 """Built-in data: mixtures generated on the fly from a seed, with their stems by name, and their DataModule.
 
-Three tasks:
+Four tasks:
 
 * ``instruments``: which lead instrument plays (piano, guitar, organ or flute), over optional
   bass and drums, sometimes with a quieter second lead as a distractor.
@@ -10,6 +10,8 @@ Three tasks:
 * ``confound``: the audioLIME validation setup. In ``train``/``val``/``test_std`` "guitar" clips
   hold guitar + bass + drums and "piano" clips hold piano + bass; in ``test_bad`` guitar clips
   hold guitar + bass and piano clips hold piano + bass + drums.
+* ``songs``: the audio of the multimodal task (:mod:`lmac.data.songs` adds the lyrics): ballad and
+  lament songs are led by the piano, pop and rock songs by the guitar, over optional bass and drums.
 
 Every item is an :class:`~lmac.data.base.Item`: ``wav (T,)``, ``stems`` (name -> ``(T,)``, zeros for
 absent sources, and ``wav == sum(stems)`` exactly), ``label`` (int; for a multi-label task a multi-hot
@@ -64,6 +66,20 @@ def _confound(split: str, lead: str, rng: np.random.Generator) -> dict[str, floa
     return gains
 
 
+# The audio of the multimodal ``songs`` task (lmac.data.songs adds the lyrics): which lead plays carries
+# half of each label (the lyrics carry the other half), bass and drums as in ``instruments``.
+SONG_LEADS = {"ballad": "piano", "pop": "guitar", "lament": "piano", "rock": "guitar"}
+
+
+def _songs(split: str, label: str, rng: np.random.Generator) -> dict[str, float]:
+    """The label's lead (piano or guitar) at 0 dB, bass / drums each with probability 0.7."""
+    gains = {SONG_LEADS[label]: 0.0}
+    for acc in ("bass", "drums"):
+        if rng.random() < 0.7:
+            gains[acc] = rng.uniform(-8, -1)
+    return gains
+
+
 # classes, stems, splits (test_split: the held-out split loaders test on), which sources sound in an item
 # (split, lead, rng) -> {source: gain dB}, and whether the label is multi-hot (every class present).
 TASKS: dict[str, dict] = {
@@ -75,6 +91,8 @@ TASKS: dict[str, dict] = {
     "confound": {"classes": ["guitar", "piano"], "stems": ["guitar", "piano", "bass", "drums"],
                  "splits": ["train", "val", "test_std", "test_bad", "demo"], "test_split": "test_std",
                  "sources": _confound, "multi_label": False},
+    "songs": {"classes": list(SONG_LEADS), "stems": ["piano", "guitar", "bass", "drums"],
+              "splits": ["train", "val", "test", "demo"], "test_split": "test", "sources": _songs, "multi_label": False},
 }
 
 

@@ -7,10 +7,11 @@ from lmac.explainers.gradients import GradCAM, IntegratedGradients, Saliency, Sm
 from lmac.explainers.lime import SourceLIME
 from lmac.explainers.lmac import LMAC
 from lmac.explainers.loading import load_explainer
+from lmac.explainers.multimodal_lime import MultimodalLIME, Song
 from lmac.explainers.separators import SpeechBrainSeparator
 from lmac.explainers.windowing import classify_clip, explain_clip
 
 __all__ = ["Explainer", "LMAC", "classify_clip", "explain_clip", "load_explainer",
-           "SourceLIME", "Factorization", "OracleStems", "SeparatorFactorization", "SpeechBrainSeparator",
+           "SourceLIME", "MultimodalLIME", "Song", "Factorization", "OracleStems", "SeparatorFactorization", "SpeechBrainSeparator",
            "NMFFactorization", "TimeSegments", "TimeFrequencyGrid",
            "Saliency", "IntegratedGradients", "SmoothGrad", "GradCAM"]

@@ -126,10 +126,7 @@ class SourceLIME(Explainer):
     def explain(self, wav: torch.Tensor, target: Target = None) -> Explanation:
         """Explain ``wav (B, T)`` (see ``Explainer`` for ``target``)."""
         wav, target = self.prepare(wav, target)
-        comps = self.factorization(wav, self.sample_rate)
-        if comps.wav.dim() != 3 or comps.wav.shape[::2] != wav.shape or len(comps.names) != comps.wav.shape[1]:
-            raise ValueError(f"factorization returned components {tuple(comps.wav.shape)} with {len(comps.names)} "
-                             f"names for clips {tuple(wav.shape)}")
+        comps = self._components(wav)
         fits = [self._fit_clip(comps, b, int(target[b])) for b in range(wav.shape[0])]
         weights = torch.tensor(np.stack([f[0] for f in fits]), dtype=torch.float32)
         chosen = torch.stack([self._select(w) for w in weights]).to(wav)  # (B, K)
@@ -143,6 +140,14 @@ class SourceLIME(Explainer):
         saliency = relative_magnitude(explanation, wav, STFT(self.grid).to(wav.device))
         return Explanation(wav, explanation, wav - explanation, saliency, target, self.name, self.sample_rate,
                            self.grid, extras)
+
+    def _components(self, wav: torch.Tensor) -> Components:
+        """The factorization of ``wav (B, T)``, checked: ``(B, K, T)`` with ``K`` names."""
+        comps = self.factorization(wav, self.sample_rate)
+        if comps.wav.dim() != 3 or comps.wav.shape[::2] != wav.shape or len(comps.names) != comps.wav.shape[1]:
+            raise ValueError(f"factorization returned components {tuple(comps.wav.shape)} with {len(comps.names)} "
+                             f"names for clips {tuple(wav.shape)}")
+        return comps
 
     def _select(self, weights: torch.Tensor) -> torch.Tensor:
         """``(K,)`` weights -> 0/1 ``(K,)``: the ``top_k`` largest positive ones."""

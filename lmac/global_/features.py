@@ -62,15 +62,22 @@ class FeatureExtractor(abc.ABC):
 
 class ComponentWeights(FeatureExtractor):
     """The weights a method gives its own named components (``extras["components"]`` and
-    ``extras["weights"] (B, K)``, as LIME reports them). A weight of exactly 0 is taken as absent:
-    LIME gives it to components that are silent in the clip and never sampled."""
+    ``extras["weights"] (B, K)``, as LIME reports them), followed by the words of MultimodalLIME
+    (``extras["words"]``: per clip, word -> weight; a word not in a clip's lyric is absent there).
+    A component weight of exactly 0 is taken as absent: LIME gives it to components that are silent
+    in the clip and never sampled."""
 
     def __call__(self, exp: Explanation, stems: Mapping[str, torch.Tensor] | None) -> LocalFeatures | None:
         if "components" not in exp.extras or "weights" not in exp.extras:
             return None
         weights = torch.as_tensor(exp.extras["weights"], dtype=torch.float32).cpu()
         weights = torch.where(weights == 0, torch.full_like(weights, math.nan), weights)
-        return LocalFeatures(list(exp.extras["components"]), weights, "component weight")
+        per_clip = exp.extras.get("words") or [{} for _ in range(len(weights))]
+        words = list(dict.fromkeys(w for clip in per_clip for w in clip))
+        word_weights = torch.tensor([[clip.get(w, math.nan) for w in words] for clip in per_clip],
+                                    dtype=torch.float32).reshape(len(weights), len(words))
+        return LocalFeatures(list(exp.extras["components"]) + words, torch.cat([weights, word_weights], dim=1),
+                             "component weight")
 
 
 class StemShares(FeatureExtractor):

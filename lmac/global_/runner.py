@@ -1,7 +1,8 @@
 """Run explainers over a dataset and aggregate their local explanations per predicted class.
 
 For every method, the clips are explained in batches for the classifier's own top class (one
-classifier pass per batch gives the class and its probability, the clip's *confidence*), each
+classifier pass per batch gives the class and its probability, the clip's *confidence*; songs with
+lyrics go to a method that reads them, such as MultimodalLIME, as a :class:`~lmac.explainers.Song`), each
 batch's explanations become :class:`~lmac.global_.features.LocalFeatures` (the first extractor of
 the list that applies), and the ``montage_clips`` most confident clips of each predicted class keep
 their explanation audio for a montage. :class:`MethodAggregate` holds the result of one method;
@@ -19,6 +20,7 @@ from torch.utils.data import Dataset
 from tqdm.auto import tqdm
 
 from lmac.explainers.base import Explainer
+from lmac.explainers.multimodal_lime import Song
 from lmac.global_.features import BandMass, ComponentWeights, FeatureExtractor, LocalFeatures, StemShares
 from lmac.global_.scores import global_scores
 
@@ -103,6 +105,11 @@ class _Collector:
                                self.examples)
 
 
+def _reads_lyrics(explainer: Explainer, batch: list[dict]) -> bool:
+    """Whether the batch's lyrics (``text``) go to the explainer (a :class:`Song`) and the classifier."""
+    return getattr(explainer, "reads_lyrics", False) and all("text" in it for it in batch)
+
+
 class GlobalAggregation:
     """Explain a dataset with every method and collect the features to aggregate.
 
@@ -161,12 +168,13 @@ class GlobalAggregation:
             wav = torch.stack([it["wav"] for it in batch]).to(device)
             stems = ({k: torch.stack([it["stems"][k] for it in batch]).to(device) for k in batch[0]["stems"]}
                      if all(it.get("stems") for it in batch) else None)
+            lyrics = [it["text"] for it in batch] if _reads_lyrics(explainer, batch) else None
             with torch.no_grad():
-                probs = classifier.probabilities(classifier(wav))
+                probs = classifier.probabilities(classifier(wav) if lyrics is None else classifier(wav, lyrics))
             confidence, target = probs.max(dim=-1)
             explainer.bind_stems(stems)
             try:
-                exp = explainer.explain(wav, target=target)
+                exp = explainer.explain(wav if lyrics is None else Song(wav, lyrics), target=target)
             finally:
                 explainer.bind_stems(None)
             feats = next((f for f in (extract(exp, stems) for extract in self.features) if f is not None), None)

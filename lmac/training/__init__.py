@@ -3,5 +3,6 @@
 from lmac.training.callbacks import ExplanationExamples
 from lmac.training.mixtures import TwoClassMixtures
 from lmac.training.modules import ClassifierModule, ExplainerModule
+from lmac.training.multimodal import LyricsClassifierModule
 
-__all__ = ["ClassifierModule", "ExplainerModule", "ExplanationExamples", "TwoClassMixtures"]
+__all__ = ["ClassifierModule", "ExplainerModule", "ExplanationExamples", "LyricsClassifierModule", "TwoClassMixtures"]

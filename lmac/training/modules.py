@@ -178,12 +178,16 @@ class ClassifierModule(_StagedModule):
         if stage == "train" and self.gain_db > 0:
             gain_db = (torch.rand(wav.shape[0], 1, device=wav.device) * 2 - 1) * self.gain_db
             wav = wav * 10 ** (gain_db / 20)
-        logits = self.classifier(wav)
+        logits = self._logits(wav, batch)
         output = self.classifier.output
         loss, acc = classification_loss(logits, labels, output), classification_accuracy(logits, labels, output)
         self.log_dict({f"{stage}/loss": loss, f"{stage}/acc": acc}, prog_bar=True, on_epoch=True,
                       on_step=False, batch_size=wav.shape[0], sync_dist=stage != "train")
         return loss
+
+    def _logits(self, wav: torch.Tensor, batch: dict) -> torch.Tensor:
+        """Logits ``(B, C)`` of the (augmented) ``wav`` of ``batch``; a model with more inputs reads them here."""
+        return self.classifier(wav)
 
     def configure_optimizers(self) -> torch.optim.Optimizer:
         return self.optimizer_factory(self.classifier.parameters())
