@@ -3,7 +3,9 @@
 The public API: classifiers (``AudioClassifier``, ``MelCNN``, ``TappedClassifier``, ``Cnn14Classifier``),
 the shipped heads (``SpectralGainMaskHead``, ``SpectrogramMaskHead``, ``SepFormerMaskHead``), explainers
 behind one verb ``explain(wav, target=None) -> Explanation`` (``LMAC``, ``SourceLIME`` with its
-factorizations, the captum gradient methods), the STFT grid type (``STFTConfig``), and audio I/O.
+factorizations, ``MultimodalLIME`` over audio and lyrics, the captum gradient methods), the global
+aggregation of explanations over a dataset (``GlobalAggregation``), the STFT grid type (``STFTConfig``),
+and audio I/O.
 
 Names are imported on first use (PEP 562), so ``import lmac`` is cheap and the ``lmac`` command can
 check that torch and torchaudio load together before anything imports them.
@@ -18,12 +20,13 @@ __version__ = "0.1.0"
 _EXPORTS = {
     "lmac.audio": ["AudioError", "load_audio", "save_audio"],
     "lmac.checkpoint": ["CheckpointError"],
-    "lmac.classifiers": ["AudioClassifier", "Cnn14Classifier", "MelCNN", "TappedClassifier", "load_classifier",
-                         "load_cnn14", "save_classifier"],
-    "lmac.explainers": ["LMAC", "Explainer", "GradCAM", "IntegratedGradients", "NMFFactorization", "OracleStems",
-                        "Saliency", "SeparatorFactorization", "SmoothGrad", "SourceLIME", "SpeechBrainSeparator",
-                        "TimeFrequencyGrid", "TimeSegments", "classify_clip", "explain_clip"],
+    "lmac.classifiers": ["AudioClassifier", "Cnn14Classifier", "LyricsMelCNN", "MelCNN", "TappedClassifier",
+                         "load_classifier", "load_cnn14", "save_classifier"],
+    "lmac.explainers": ["LMAC", "Explainer", "GradCAM", "IntegratedGradients", "MultimodalLIME", "NMFFactorization",
+                        "OracleStems", "Saliency", "SeparatorFactorization", "SmoothGrad", "Song", "SourceLIME",
+                        "SpeechBrainSeparator", "TimeFrequencyGrid", "TimeSegments", "classify_clip", "explain_clip"],
     "lmac.explanation": ["Explanation"],
+    "lmac.global_": ["GlobalAggregation"],
     "lmac.heads": ["HeadOutput", "MaskHead", "SepFormerMaskHead", "SpectralGainMaskHead", "SpectrogramMaskHead"],
     "lmac.spectral": ["STFTConfig"],
 }
