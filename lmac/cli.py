@@ -15,8 +15,9 @@ HELP = """usage: lmac {train,benchmark,aggregate,explain,demo,report} ...
 
   lmac train [HYDRA_OVERRIDES...]      train a head or classifier, e.g. experiment=demo_lmac
   lmac benchmark [HYDRA_OVERRIDES...]  score explainers in one table, e.g. experiment=demo_benchmark
+  lmac benchmark merge RUN_DIR [RUN_DIR ...] [--out DIR]   one table from the shards' per-clip rows
   lmac aggregate [HYDRA_OVERRIDES...]  what each class rests on over a dataset, e.g. experiment=confound_aggregate
-  lmac explain IN [IN ...] --out DIR [--checkpoint P] [--target NAME|INDEX] [--batch-size N]
+  lmac explain IN [IN ...] --out DIR [--checkpoint P] [--target NAME|INDEX] [--batch-size N] [--shard I/N]
                                        IN: audio files, folders of audio files, or .txt lists of paths
   lmac explain SONG --lyrics TEXT --out DIR [--checkpoint P] [--target T] [--samples N]
                                        audio + lyrics (MusicLIME), default checkpoint multimodal_classifier
@@ -47,6 +48,8 @@ def _parser(cmd: str) -> argparse.ArgumentParser:
                        "one song and its words with MultimodalLIME (the checkpoint is an audio + lyrics classifier)")
         p.add_argument("--samples", type=int, default=1000,
                        help="with --lyrics: LIME perturbations (default %(default)s)")
+        p.add_argument("--shard", default="0/1", metavar="I/N", help="explain only input i of the full list where "
+                       "i %% N == I (run the N shards with the same arguments and --out; default %(default)s)")
     else:
         p.add_argument("--n", type=int, default=5, help="number of generated clips")
         p.add_argument("--seed", type=int, default=1234, help="seed of the generated clips")
@@ -64,26 +67,45 @@ def _explain(cmd: str, argv: list[str]) -> int:
         return _explain_song(args)
     args.checkpoint = args.checkpoint or DEFAULT_CHECKPOINT
     from lmac.explainers.loading import load_explainer
-    from lmac.tasks.explain import collect_inputs, explain_inputs, run_demo, write_index
+    from lmac.tasks.explain import run_demo, write_index
     if cmd == "demo" and args.n < 1:
         raise ValueError("--n must be at least 1")
     if cmd == "explain" and args.batch_size < 1:
         raise ValueError("--batch-size must be at least 1")
     explainer = load_explainer(args.checkpoint, args.classifier, args.allow_external, map_location=args.device)
     if cmd == "explain":
-        inputs = collect_inputs(args.inputs)
-        target = None if args.target is None else explainer.classifier.class_index(args.target)
-        rows = explain_inputs(explainer, inputs, args.out, target, args.batch_size, progress=sys.stderr.isatty())
-    else:
-        inputs, rows = range(args.n), run_demo(explainer, args.out, n=args.n, seed=args.seed)
-    done = _print_rows(cmd, rows, len(inputs))
+        return _explain_files(args, explainer)
+    done = _print_rows(cmd, run_demo(explainer, args.out, n=args.n, seed=args.seed), args.n)
     write_index(done, args.out, checkpoint=str(args.checkpoint), method=explainer.name)
-    failed = sum(row["status"] != "ok" for row in done)
-    print(f"wrote {len(done) - failed} explanation(s) to {args.out}"
+    print(f"wrote {len(done)} explanation(s) to {args.out}")
+    from lmac.report import write_report
+    print(f"wrote {write_report([args.out])}")
+    return 0
+
+
+def _explain_files(args: argparse.Namespace, explainer) -> int:
+    """``lmac explain``: this shard's inputs (skipping those a killed run of the same checkpoint,
+    classifier and target finished); the index once every shard's rows are in ``--out``."""
+    import os
+
+    from lmac.sharding import Shard
+    from lmac.tasks.explain import collect_inputs, complete_index, explain_shard, write_index
+    shard, inputs = Shard.parse(args.shard), collect_inputs(args.inputs)
+    checkpoint = os.path.abspath(args.checkpoint) if os.path.exists(args.checkpoint) else args.checkpoint
+    run = json.dumps([checkpoint, args.classifier, args.target])
+    target = None if args.target is None else explainer.classifier.class_index(args.target)
+    rows = explain_shard(explainer, inputs, args.out, run, shard, target, args.batch_size,
+                         progress=sys.stderr.isatty())
+    done = _print_rows("explain", rows, len(inputs))
+    failed, resumed = sum(r["status"] != "ok" for r in done), sum(bool(r.get("resumed")) for r in done)
+    print(f"wrote {len(done) - failed - resumed} explanation(s) to {args.out}"
+          + (f" ({resumed} done by an earlier run)" if resumed else "")
           + (f"; {failed} input(s) failed (see {args.out}/index.csv)" if failed else ""))
-    if cmd == "demo":
-        from lmac.report import write_report
-        print(f"wrote {write_report([args.out])}")
+    index = complete_index(inputs, args.out, run)
+    if index is None:
+        print(f"shard {args.shard} done; {args.out}/index.csv is written when every shard is")
+    else:
+        write_index(index, args.out, checkpoint=str(args.checkpoint), method=explainer.name)
     return 1 if failed else 0
 
 
@@ -104,6 +126,19 @@ def _explain_song(args) -> int:
     print("top features: " + ", ".join(f"{r['feature']} ({r['modality']}) {r['weight']:+.3f}" for r in ranked[:8]))
     write_index([row], args.out, checkpoint=str(checkpoint), method=row["method"])
     print(f"wrote 1 explanation to {args.out}")
+    return 0
+
+
+def _merge(argv: list[str]) -> int:
+    p = argparse.ArgumentParser(prog="lmac benchmark merge", description="Combine the per-clip rows of the shards "
+                                "of one benchmark run (their run folders) into one table.")
+    p.add_argument("run_dirs", nargs="+", help="the shards' run folders (each holds rows/*.jsonl)")
+    p.add_argument("--out", default=None, help="where results.* and examples/ go (default: the first folder)")
+    args = p.parse_args(argv)
+    from lmac.benchmark import merge_runs, to_markdown
+    out = args.out or args.run_dirs[0]
+    print(to_markdown(merge_runs(args.run_dirs, out)))
+    print(f"wrote {out}/results.json, .csv, .md")
     return 0
 
 
@@ -151,20 +186,24 @@ def main(argv: list[str] | None = None) -> int:
     except DependencyError as err:
         print(f"lmac: error: {err}", file=sys.stderr)
         return 2
-    if cmd in ("train", "benchmark", "aggregate"):
+    if cmd == "benchmark" and rest[:1] == ["merge"]:
+        cmd, rest = "benchmark merge", rest[1:]
+    elif cmd in ("train", "benchmark", "aggregate"):
         import runpy
         # Run the Hydra app as __main__ (for train, so Lightning's DDP launcher re-runs
         # `python -m lmac.tasks.train_app OVERRIDES` in its worker processes).
         sys.argv = [sys.argv[0], *rest]
         runpy.run_module(f"lmac.tasks.{cmd}_app", run_name="__main__", alter_sys=True)
         return 0
-    if cmd not in ("explain", "demo", "report"):
+    if cmd not in ("explain", "demo", "report", "benchmark merge"):
         print(f"lmac: error: unknown command {cmd!r}\n{HELP}", file=sys.stderr)
         return 2
     from lmac.audio import AudioError
     from lmac.checkpoint import CheckpointError
     try:
-        return _report(rest) if cmd == "report" else _explain(cmd, rest)
+        if cmd == "report":
+            return _report(rest)
+        return _merge(rest) if cmd == "benchmark merge" else _explain(cmd, rest)
     except (AudioError, CheckpointError, ValueError, OSError) as err:
         print(f"lmac {cmd}: error: {err}", file=sys.stderr)
         return 2

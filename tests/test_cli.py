@@ -26,8 +26,8 @@ def test_explain_stereo_any_rate_long_clip(tmp_path, write_wav, checkpoint):
     out = tmp_path / "out"
     run = run_cli("explain", str(path), "--checkpoint", str(checkpoint), "--target", "guitar", "--out", str(out))
     assert run.returncode == 0, run.stderr
-    assert sorted(p.name for p in out.iterdir()) == ["index.csv", "index.json", "song.explanation.wav", "song.json",
-                                                    "song.png", "song.residual.wav"]
+    assert sorted(p.name for p in out.iterdir()) == ["index.0-of-1.jsonl", "index.csv", "index.json",
+                                                    "song.explanation.wav", "song.json", "song.png", "song.residual.wav"]
     record = json.loads((out / "song.json").read_text())
     for key in ("input", "method", "sample_rate", "target", "target_name", "prob_original", "prob_explanation",
                 "prob_residual", "seconds"):
@@ -98,7 +98,8 @@ def test_many_inputs_bad_ones_in_the_index(tmp_path, write_wav, checkpoint):
     with open(out / "index.csv") as f:
         table = list(csv.DictReader(f))
     assert [r["status"] for r in table] == ["ok", "error", "error", "ok"] and table[2]["png"] == ""
-    assert sorted(p.name for p in out.iterdir() if not p.name.startswith("good")) == ["index.csv", "index.json"]
+    assert sorted(p.name for p in out.iterdir() if not p.name.startswith("good")) == ["index.0-of-1.jsonl", "index.csv",
+                                                                                     "index.json"]
 
 
 def test_folder_input_mirrors_sub_folders(tmp_path, write_wav, checkpoint):

@@ -11,6 +11,8 @@ from statistics import median
 import torch
 from scipy.stats import t as student_t
 
+from lmac.atomic import atomic_paths
+
 __all__ = ["METRICS", "format_cell", "mean_ci", "summarize", "to_markdown", "write_results"]
 
 # key -> (table header, higher is better). Order is the table's column order.
@@ -78,16 +80,17 @@ def _jsonable(value):
 
 
 def write_results(records: list[dict], run_dir: str | Path) -> list[Path]:
-    """Write ``results.json`` (list of records, NaN as null), ``results.csv`` and ``results.md``."""
+    """Write ``results.json`` (list of records, NaN as null), ``results.csv`` and ``results.md``, all or
+    nothing (two shards finishing together may both write them)."""
     run_dir = Path(run_dir)
-    run_dir.mkdir(parents=True, exist_ok=True)
     paths = [run_dir / "results.json", run_dir / "results.csv", run_dir / "results.md"]
     clean = [{k: _jsonable(v) for k, v in r.items()} for r in records]
-    paths[0].write_text(json.dumps(clean, indent=2))
     fields = list(dict.fromkeys(k for r in clean for k in r))
-    with paths[1].open("w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=fields)
-        writer.writeheader()
-        writer.writerows([{k: ("" if v is None else v) for k, v in r.items()} for r in clean])
-    paths[2].write_text(to_markdown(records) + "\n")
+    with atomic_paths(paths) as tmps:
+        Path(tmps[0]).write_text(json.dumps(clean, indent=2))
+        with open(tmps[1], "w", newline="") as f:
+            writer = csv.DictWriter(f, fieldnames=fields)
+            writer.writeheader()
+            writer.writerows([{k: ("" if v is None else v) for k, v in r.items()} for r in clean])
+        Path(tmps[2]).write_text(to_markdown(records) + "\n")
     return paths

@@ -18,17 +18,19 @@ uses to write them for ``lmac report``.
 from __future__ import annotations
 
 import time
-from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterable
 
 import torch
 from torch.utils.data import Dataset
 from tqdm.auto import tqdm
 
-from lmac.benchmark.aggregate import mean_ci, summarize
+from lmac.benchmark.aggregate import mean_ci
+from lmac.benchmark.rows import clip_row, records_from_rows, row_key
 from lmac.benchmark.scoring import score_with_curves
 from lmac.explanation import Explanation
 from lmac.metrics.sanity import model_randomization, passes_randomization
+from lmac.sharding import Shard
 
 __all__ = ["Benchmark", "ExampleSink"]
 
@@ -71,6 +73,19 @@ class Benchmark:
         self.confound, self.seed, self.progress = confound, int(seed), progress
         self.examples_per_class = int(examples_per_class)
 
+    def plan(self, methods: dict, settings: dict[str, Dataset]) -> dict:
+        """What a run covers, the same for each of its shards: ``{"kind": "plan", "settings": {name:
+        clips}, "methods": [names], "sanity": the sanity check's setting or None}``."""
+        if not methods:
+            raise ValueError("no methods to benchmark: add some under `methods:`")
+        if not settings:
+            raise ValueError("no settings to benchmark: add some under `settings:`")
+        sanity_setting = self.sanity_setting or next(iter(settings))
+        if sanity_setting not in settings:
+            raise ValueError(f"sanity_setting {sanity_setting!r} is not one of the settings {list(settings)}")
+        return {"kind": "plan", "settings": {str(name): self._size(data) for name, data in settings.items()},
+                "methods": [str(m) for m in methods], "sanity": sanity_setting if self.sanity_clips > 0 else None}
+
     def run(self, classifier, methods: dict, settings: dict[str, Dataset],
             on_example: ExampleSink | None = None) -> list[dict]:
         """Score every method on every setting; returns one record per (method, setting).
@@ -79,31 +94,54 @@ class Benchmark:
         one-item :class:`~lmac.explanation.Explanation` (on the CPU) and its label (``None`` if
         the item has none).
         """
-        if not methods:
-            raise ValueError("no methods to benchmark: add some under `methods:`")
-        if not settings:
-            raise ValueError("no settings to benchmark: add some under `settings:`")
-        clips = {name: self._load(data) for name, data in settings.items()}
-        sanity_setting = self.sanity_setting or next(iter(settings))
-        if sanity_setting not in settings:
-            raise ValueError(f"sanity_setting {sanity_setting!r} is not one of the settings {list(settings)}")
-        total = sum(len(c) for c in clips.values()) * len(methods)
-        records = []
-        with tqdm(total=total, desc="benchmark", disable=not self.progress, unit="clip") as bar:
+        plan = self.plan(methods, settings)
+        return records_from_rows([plan, *self.run_rows(classifier, methods, settings, on_example)])
+
+    def run_rows(self, classifier, methods: dict, settings: dict[str, Dataset], on_example: ExampleSink | None = None,
+                 shard: Shard = Shard(), done: Iterable[dict] = (), on_row: Callable[[dict], None] | None = None
+                 ) -> list[dict]:
+        """The rows of one shard (:mod:`lmac.benchmark.rows`): one per clip it owns (clip ``i`` of a
+        setting belongs to ``shard.owns(i)``) and method, and on shard 0 one sanity row per method.
+
+        Args:
+            classifier, methods, settings, on_example: as in :meth:`run`.
+            shard: this process's share of the clips.
+            done: rows of an earlier, interrupted run of this shard: those clips are not run again
+                (their rows are returned with the new ones) and its examples count as shown.
+            on_row: called with each new row as soon as it is made (to write it down).
+        """
+        self.plan(methods, settings)  # checks the arguments
+        rows = [r for r in done if r.get("kind") in ("clip", "sanity")]
+        finished = {row_key(r) for r in rows}
+        clips = {name: self._load(data, shard) for name, data in settings.items()}
+        todo = sum(row_key({"kind": "clip", "setting": s, "method": m, "clip": i}) not in finished
+                   for s, items in clips.items() for m in methods for i, _ in items)
+        with tqdm(total=todo, desc="benchmark", disable=not self.progress, unit="clip") as bar:
             for setting, items in clips.items():
                 for method, explainer in methods.items():
                     bar.set_description(f"{setting}/{method}")
-                    record = self._run_method(classifier, method, explainer, setting, items, bar, on_example)
-                    if setting == sanity_setting and self.sanity_clips > 0:
-                        record.update(self._sanity(explainer, classifier, items[: self.sanity_clips]))
-                    records.append(record)
-        return records
+                    shown = Counter(r["target"] for r in rows if r.get("example") and r["setting"] == setting
+                                    and r["method"] == method)
+                    for k, (i, item) in enumerate((i, it) for i, it in items if
+                                                  ("clip", setting, method, i) not in finished):
+                        row = self._run_clip(classifier, explainer, setting, method, i, item, k == 0, shown,
+                                             on_example)
+                        rows.append(row)
+                        if on_row is not None:
+                            on_row(row)
+                        bar.update(1)
+                    explainer.bind_stems(None)
+        rows += self._sanity_rows(classifier, methods, settings, shard, finished, on_row)
+        return rows
 
-    def _load(self, dataset: Dataset) -> list[dict]:
+    def _size(self, dataset: Dataset) -> int:
         n = len(dataset) if self.n_clips is None else min(self.n_clips, len(dataset))
         if n == 0:
             raise ValueError("a setting has no clips")
-        return [dataset[i] for i in range(n)]
+        return n
+
+    def _load(self, dataset: Dataset, shard: Shard = Shard()) -> list[tuple[int, dict]]:
+        return [(i, dataset[i]) for i in range(self._size(dataset)) if shard.owns(i)]
 
     @staticmethod
     def _batch(items: list[dict], device: torch.device) -> tuple[torch.Tensor, dict | None]:
@@ -113,40 +151,52 @@ class Benchmark:
             if has_stems else None
         return wav, stems
 
-    def _run_method(self, classifier, method: str, explainer, setting: str, items: list[dict], bar,
-                    on_example: ExampleSink | None = None) -> dict:
+    def _run_clip(self, classifier, explainer, setting: str, method: str, index: int, item: dict, warm_up: bool,
+                  shown: Counter, on_example: ExampleSink | None) -> dict:
+        """Explain, time and score clip ``index`` of ``setting``: its row."""
         device = _device(classifier)
-        scores: dict[str, list[float]] = defaultdict(list)
-        curves: dict[str, list[torch.Tensor]] = defaultdict(list)
-        seconds, clf_seconds, shown = [], [], Counter()
-        for k, item in enumerate(items):
-            wav, stems = self._batch([item], device)
-            _sync(device)
-            start = time.perf_counter()
-            with torch.no_grad():
-                target = classifier(wav).argmax(dim=-1)
-            _sync(device)
-            clf_seconds.append(time.perf_counter() - start)
-            explainer.bind_stems(stems)
-            if k == 0:
-                explainer.explain(wav, target=target)  # warm-up, untimed
-            start = time.perf_counter()
-            exp = explainer.explain(wav, target=target)
-            _sync(device)
-            seconds.append(time.perf_counter() - start)
-            clip_scores, clip_curves = score_with_curves(classifier, exp, stems, self.curve_steps, self.confound)
-            for key, value in clip_scores.items():
-                scores[key] += value.tolist()
-            for key, value in clip_curves.items():
-                curves[key].append(value)
-            if on_example is not None and shown[int(target[0])] < self.examples_per_class:
-                shown[int(target[0])] += 1
-                on_example(setting, method, k, exp.detach(), item.get("label"))
-            scores["clf_acc"].append(float(int(target[0]) == int(item["label"])) if "label" in item else float("nan"))
-            bar.update(1)
-        explainer.bind_stems(None)
-        mean_curves = {f"{k}_curve": torch.cat(v).mean(dim=0).tolist() for k, v in curves.items()}
-        return summarize(method, setting, scores, seconds, clf_seconds, **mean_curves)
+        wav, stems = self._batch([item], device)
+        _sync(device)
+        start = time.perf_counter()
+        with torch.no_grad():
+            target = classifier(wav).argmax(dim=-1)
+        _sync(device)
+        clf_seconds = time.perf_counter() - start
+        explainer.bind_stems(stems)
+        if warm_up:
+            explainer.explain(wav, target=target)  # warm-up, untimed
+        start = time.perf_counter()
+        exp = explainer.explain(wav, target=target)
+        _sync(device)
+        seconds = time.perf_counter() - start
+        clip_scores, clip_curves = score_with_curves(classifier, exp, stems, self.curve_steps, self.confound)
+        scores = {key: float(value[0]) for key, value in clip_scores.items()}
+        scores["clf_acc"] = float(int(target[0]) == int(item["label"])) if "label" in item else float("nan")
+        t = int(target[0])
+        example = on_example is not None and shown[t] < self.examples_per_class
+        if example:
+            shown[t] += 1
+            on_example(setting, method, index, exp.detach(), item.get("label"))
+        return clip_row(setting, method, index, t, scores, seconds, clf_seconds,
+                        {f"{k}_curve": v[0].tolist() for k, v in clip_curves.items()}, example)
+
+    def _sanity_rows(self, classifier, methods: dict, settings: dict[str, Dataset], shard: Shard,
+                     finished: set, on_row: Callable[[dict], None] | None) -> list[dict]:
+        """On shard 0: the sanity check of every method on the first clips of the sanity setting."""
+        setting = self.sanity_setting or next(iter(settings))
+        if shard.index != 0 or self.sanity_clips == 0:
+            return []
+        data = settings[setting]
+        items = [data[i] for i in range(min(self.sanity_clips, self._size(data)))]
+        rows = []
+        for method, explainer in methods.items():
+            if ("sanity", setting, method) in finished:
+                continue
+            rows.append({"kind": "sanity", "setting": setting, "method": method,
+                         "fields": self._sanity(explainer, classifier, items)})
+            if on_row is not None:
+                on_row(rows[-1])
+        return rows
 
     def _sanity(self, explainer, classifier, items: list[dict]) -> dict:
         """Model-randomisation check on a batch: mean rank correlation after randomising all layers."""

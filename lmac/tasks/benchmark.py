@@ -3,23 +3,27 @@ and the example clips that ``lmac report`` plays."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 from pathlib import Path
 
 from hydra.utils import instantiate
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 from torch import nn
 
 from lmac.audio import save_audio
-from lmac.benchmark import Benchmark, ExampleSink, to_markdown, write_results
+from lmac.benchmark import Benchmark, ExampleSink, IncompleteRun, merge_runs, to_markdown
+from lmac.benchmark.rows import rows_path
 from lmac.classifiers import AudioClassifier
 from lmac.data import check_clip_format
 from lmac.report.clips import signal_probabilities
+from lmac.sharding import RowWriter, Shard, ShardError, read_rows
 from lmac.report.run import EXAMPLES
 from lmac.tasks.config import fill_grid
 from lmac.tasks.explain import ClipResult, write_result
 
-__all__ = ["benchmark", "build_data", "build_methods", "build_settings", "example_writer"]
+__all__ = ["benchmark", "build_data", "build_methods", "build_settings", "example_writer", "fingerprint"]
 
 log = logging.getLogger("lmac.benchmark")
 
@@ -79,19 +83,55 @@ def example_writer(run_dir: str | Path, classifier: AudioClassifier) -> ExampleS
     return write
 
 
+def fingerprint(cfg: DictConfig) -> str:
+    """A short hash of what decides a run's numbers: the config without ``shard``, ``results_dir``,
+    ``device`` and ``runner.progress``, so every shard of one run has the same one."""
+    container = OmegaConf.to_container(cfg, resolve=False)
+    for key in ("shard", "results_dir", "device"):
+        container.pop(key, None)
+    container.get("runner", {}).pop("progress", None)
+    return hashlib.sha256(json.dumps(container, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def _resume(path: Path, plan: dict) -> list[dict]:
+    """The rows a killed run of this shard left in ``path`` (none if new); refuses another run's rows."""
+    done = read_rows(path)
+    earlier = [r for r in done if r.get("kind") == "plan"]
+    if earlier and earlier[0] != plan:
+        raise ShardError(f"{path} holds rows of another benchmark configuration or shard split; "
+                         "give this run its own folder (hydra.run.dir=... or results_dir=...)")
+    return done
+
+
 def benchmark(cfg: DictConfig, run_dir: str | Path) -> list[dict]:
-    """Run the benchmark of ``cfg`` and write ``results.json``, ``.csv``, ``.md`` and ``examples/`` into ``run_dir``.
+    """Run this process's shard (``cfg.shard``) of the benchmark of ``cfg``, writing one row per clip to
+    ``run_dir/rows/<index>-of-<count>.jsonl`` as it goes (a restarted shard skips the clips it did), and,
+    once the rows of every shard are in ``run_dir``, the table: ``results.json``, ``.csv``, ``.md``
+    (:func:`~lmac.benchmark.merge_runs`); examples go to ``run_dir/examples/``.
 
     Returns:
-        The records (one per method and setting).
+        The records (one per method and setting), or ``[]`` while other shards are missing.
     """
+    shard = Shard(int(cfg.shard.index), int(cfg.shard.count))
     classifier: AudioClassifier = instantiate(cfg.classifier).to(cfg.device)
     methods = build_methods(cfg, classifier)
     settings = build_settings(cfg, classifier)
     runner: Benchmark = instantiate(cfg.runner)
-    records = runner.run(classifier, methods, settings, on_example=example_writer(run_dir, classifier))
-    paths = write_results(records, run_dir)
+    plan = {**runner.plan(methods, settings), "config": fingerprint(cfg), "shard": [shard.index, shard.count]}
+    path = rows_path(run_dir, shard.name)
+    done = _resume(path, plan)
+    with RowWriter(path) as journal:
+        if not done:
+            journal.write(plan)
+        runner.run_rows(classifier, methods, settings, example_writer(run_dir, classifier), shard, done,
+                        journal.write)
+    try:
+        records = merge_runs([run_dir], run_dir)
+    except IncompleteRun as err:
+        print(f"shard {shard.index}/{shard.count} done ({path}); {err}. The table is written when the last "
+              f"shard finishes (or: lmac benchmark merge {run_dir} ...)")
+        return []
     print(to_markdown(records))
-    print(f"wrote {', '.join(str(p) for p in paths)}")
-    log.info("wrote %s", paths)
+    print(f"wrote {', '.join(str(Path(run_dir) / f'results.{ext}') for ext in ('json', 'csv', 'md'))}")
+    log.info("wrote the results into %s", run_dir)
     return records

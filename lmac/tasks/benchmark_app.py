@@ -13,7 +13,7 @@ from lmac.tasks.config import CONFIG_DIR, one_line_errors
 def main(cfg: DictConfig) -> None:
     from lmac.tasks.benchmark import benchmark
     with one_line_errors("lmac benchmark"):
-        benchmark(cfg, HydraConfig.get().runtime.output_dir)
+        benchmark(cfg, cfg.results_dir or HydraConfig.get().runtime.output_dir)
 
 
 if __name__ == "__main__":

@@ -49,13 +49,15 @@ def fill_grid(node: DictConfig | ListConfig | None, grid: DictConfig) -> None:
 @contextlib.contextmanager
 def one_line_errors(prog: str) -> Iterator[None]:
     """Bad input met by the wiring (data that does not fit the classifier, an unusable checkpoint or
-    audio file) ends the task with one line on stderr and exit code 2, like the other lmac commands."""
+    audio file, a shard that cannot run) ends the task with one line on stderr and exit code 2, like
+    the other lmac commands."""
     from lmac.audio import AudioError
     from lmac.checkpoint import CheckpointError
     from lmac.data.base import ClipFormatError
+    from lmac.sharding import ShardError
     try:
         yield
-    except (ClipFormatError, CheckpointError, AudioError) as err:
+    except (ClipFormatError, CheckpointError, AudioError, ShardError) as err:
         print(f"{prog}: error: {err}", file=sys.stderr)
         sys.exit(2)
 

@@ -22,10 +22,11 @@ from lmac.audio import AUDIO_EXTENSIONS, AudioError, AudioStream, save_audio
 from lmac.explainers.base import Explainer
 from lmac.explainers.windowing import ClipLogits, ClipPiece, classify_clip, clip_extras, explain_blocks, explain_clip
 from lmac.explanation import Explanation
-from lmac.tasks.outputs import INDEX_NAME, ClipWriter, output_paths, write_index
+from lmac.sharding import RowWriter, Shard
+from lmac.tasks.outputs import INDEX_NAME, ClipWriter, journal_path, journal_rows, output_paths, write_index
 
 __all__ = ["ClipResult", "explain_waveform", "write_result", "explain_source", "explain_inputs", "collect_inputs",
-           "run_demo", "format_row", "write_index"]
+           "explain_shard", "complete_index", "run_demo", "format_row", "write_index"]
 
 PROBS = ("prob_original", "prob_explanation", "prob_residual")
 
@@ -179,6 +180,37 @@ def explain_inputs(explainer: Explainer, inputs: list[tuple[str, str]], out_dir:
             continue
         files = {kind: p.relative_to(out_dir).as_posix() for kind, p in output_paths(out_dir, stem).items()}
         yield {"input": path, "status": "ok", "error": "", **files, **record}
+
+
+def explain_shard(explainer: Explainer, inputs: list[tuple[str, str]], out_dir: str | Path, run: str,
+                  shard: Shard = Shard(), target=None, batch_size: int | None = 16,
+                  progress: bool = False) -> Iterator[dict]:
+    """Explain the inputs of ``shard`` (input ``i`` of the full list ``inputs`` when ``shard.owns(i)``)
+    as :func:`explain_inputs` does, appending each row to the shard's journal once it has been handed
+    on (:func:`~lmac.tasks.outputs.journal_path`; a lone input's error, raised by the caller, leaves
+    no file). Inputs already explained by the same ``run`` (checkpoint, classifier, target), whose
+    files are still there, are not explained again: their rows are yielded first, with ``resumed``.
+    """
+    earlier = journal_rows(out_dir, run)
+    todo = []
+    for _, (path, stem) in shard.select(inputs):
+        row = earlier.get(os.path.abspath(path))
+        if row and row["status"] == "ok" and (Path(out_dir) / row["json"]).is_file():
+            yield {**row, "resumed": True}
+        else:
+            todo.append((path, stem))
+    with RowWriter(journal_path(out_dir, shard)) as journal:
+        for row in explain_inputs(explainer, todo, out_dir, target, batch_size, progress):
+            yield row
+            journal.write({**row, "run": run})
+
+
+def complete_index(inputs: list[tuple[str, str]], out_dir: str | Path, run: str) -> list[dict] | None:
+    """The index rows of every input, in input order, from the journals of all shards of ``run`` in
+    ``out_dir``; ``None`` while an input has none (a shard is missing or still running)."""
+    rows = journal_rows(out_dir, run)
+    index = [rows.get(os.path.abspath(path)) for path, _ in inputs]
+    return None if any(row is None for row in index) else index
 
 
 def run_demo(explainer: Explainer, out_dir: str | Path, n: int = 5, seed: int = 1234) -> Iterator[dict]:

@@ -4,6 +4,8 @@ Per clip ``<stem>``: ``<stem>.explanation.wav`` and ``<stem>.residual.wav`` (32-
 block by block), ``<stem>.png`` (input spectrogram, saliency, explanation spectrogram, pooled over
 time to at most ``MAX_COLUMNS`` columns for long recordings) and ``<stem>.json``. The four appear
 together or not at all. ``index.csv`` and ``index.json`` have one row per input (:data:`INDEX_FIELDS`).
+Each row is also appended, as its input finishes, to the shard's journal ``index.<i>-of-<n>.jsonl``
+(:func:`journal_path`), which a restarted run reads to skip what is done (:func:`journal_rows`).
 """
 
 from __future__ import annotations
@@ -23,10 +25,11 @@ from lmac.explainers.streaming import FrameStream
 from lmac.explainers.windowing import ClipPiece
 from lmac.explanation import clip_record
 from lmac.report.plots import spectrogram_panels
+from lmac.sharding import Shard, read_rows
 from lmac.spectral import STFT, STFTConfig
 
 __all__ = ["OUTPUT_SUFFIXES", "INDEX_FIELDS", "INDEX_NAME", "MAX_COLUMNS", "ClipWriter", "output_paths",
-           "write_index"]
+           "write_index", "journal_path", "journal_rows"]
 
 OUTPUT_SUFFIXES = {"explanation": ".explanation.wav", "residual": ".residual.wav", "png": ".png", "json": ".json"}
 INDEX_NAME = "index"  # index.csv, index.json
@@ -132,3 +135,19 @@ def write_index(rows: list[dict], out_dir: str | os.PathLike, **metadata) -> lis
     with atomic_path(paths[1]) as tmp:
         Path(tmp).write_text(json.dumps({**metadata, "rows": rows}, indent=2))
     return paths
+
+
+def journal_path(out_dir: str | os.PathLike, shard: Shard) -> Path:
+    """The journal of ``shard``: ``out_dir/index.<index>-of-<count>.jsonl``, one index row per line."""
+    return Path(out_dir) / f"{INDEX_NAME}.{shard.name}.jsonl"
+
+
+def journal_rows(out_dir: str | os.PathLike, run: str) -> dict[str, dict]:
+    """Input path -> its index row, from the journals of every shard in ``out_dir`` whose rows carry
+    ``run`` (the same checkpoint, classifier and target); an ``ok`` row beats an ``error`` row."""
+    found: dict[str, dict] = {}
+    for path in sorted(Path(out_dir).glob(f"{INDEX_NAME}.*.jsonl")):
+        for row in read_rows(path):
+            if row.get("run") == run and (row["status"] == "ok" or row["input"] not in found):
+                found[row["input"]] = row
+    return found
