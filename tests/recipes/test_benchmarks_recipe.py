@@ -23,3 +23,12 @@ def test_long_files_script(tmp_path):
     out = _run("recipes/benchmarks/long_files.py", "--minutes", "0.05", "--work", str(tmp_path))
     assert "peak RSS MB" in out and out.strip().splitlines()[-1].split()[0] == "3.0s"
     assert (tmp_path / "out_0.05min" / "rec_0.05min.explanation.wav").is_file()
+
+
+def test_throughput_script(tmp_path):
+    out = _run("recipes/benchmarks/throughput.py", "--clips", "3", "--seconds", "0.5", "--workers", "1", "2",
+               "--work", str(tmp_path))
+    rows = [line.split() for line in out.splitlines() if line.strip()[:1].isdigit() and len(line.split()) == 5]
+    assert [r[0] for r in rows] == ["1", "2"] and rows[0][3] == "1.00"
+    assert sorted(p.name for p in (tmp_path / "out_2").glob("*.json")) == [
+        "clip_000.json", "clip_001.json", "clip_002.json", "index.json"]

@@ -63,3 +63,21 @@ def test_gpu_trainer_options_train_and_export(tmp_path, trainer):
     run = run_cli("train", *TINY, f"classifier.path={clf}", f"trainer={trainer}", f"hydra.run.dir={tmp_path / 'run'}")
     assert run.returncode == 0, run.stderr[-3000:]
     assert Path(tmp_path / "run" / "explainer.pt").is_file()
+
+
+def test_slurm_launcher_options_compose_with_their_documented_overrides():
+    from hydra import compose, initialize_config_dir
+    from hydra.core.global_hydra import GlobalHydra
+
+    from lmac.tasks.config import CONFIG_DIR
+    GlobalHydra.instance().clear()
+    with initialize_config_dir(str(CONFIG_DIR), version_base="1.3"):
+        train = compose("train", ["experiment=demo_lmac", "trainer=ddp_multinode", "trainer.num_nodes=4",
+                                  "trainer.devices=8", "hydra/launcher=slurm_ddp", "hydra.launcher.partition=gpu",
+                                  "hydra.launcher.timeout_min=30"], return_hydra_config=True)
+        shards = compose("benchmark", ["hydra/launcher=slurm", "hydra.launcher.partition=gpu",
+                                       "hydra.launcher.gpus_per_task=1"], return_hydra_config=True)
+    launcher = train.hydra.launcher
+    assert launcher._target_.endswith("submitit_launcher.SlurmLauncher") and launcher.partition == "gpu"
+    assert (launcher.nodes, launcher.tasks_per_node, launcher.gpus_per_node, launcher.timeout_min) == (4, 8, 8, 30)
+    assert (shards.hydra.launcher.nodes, shards.hydra.launcher.gpus_per_task) == (1, 1)
