@@ -13,6 +13,11 @@ check runs on the first ``sanity_clips`` clips of ``sanity_setting``.
 Examples to listen to: the first ``examples_per_class`` clips of each predicted class in each
 setting (the same clips for every method) are handed to ``on_example``, which ``lmac benchmark``
 uses to write them for ``lmac report``.
+
+Every clip's scores, timings and curves are one row (:mod:`lmac.benchmark.rows`), and the records
+are made from the rows, so a run can be split into shards (:meth:`Benchmark.run_rows` with a
+:class:`~lmac.sharding.Shard`: its clips, its warm-up, its examples; the sanity check on shard 0)
+whose rows, merged, give the records of one run.
 """
 
 from __future__ import annotations
@@ -114,8 +119,7 @@ class Benchmark:
         rows = [r for r in done if r.get("kind") in ("clip", "sanity")]
         finished = {row_key(r) for r in rows}
         clips = {name: self._load(data, shard) for name, data in settings.items()}
-        todo = sum(row_key({"kind": "clip", "setting": s, "method": m, "clip": i}) not in finished
-                   for s, items in clips.items() for m in methods for i, _ in items)
+        todo = sum(("clip", s, m, i) not in finished for s, items in clips.items() for m in methods for i, _ in items)
         with tqdm(total=todo, desc="benchmark", disable=not self.progress, unit="clip") as bar:
             for setting, items in clips.items():
                 for method, explainer in methods.items():

@@ -112,7 +112,7 @@ def benchmark(cfg: DictConfig, run_dir: str | Path) -> list[dict]:
     Returns:
         The records (one per method and setting), or ``[]`` while other shards are missing.
     """
-    shard = Shard(int(cfg.shard.index), int(cfg.shard.count))
+    shard = Shard(cfg.shard.index, cfg.shard.count)
     classifier: AudioClassifier = instantiate(cfg.classifier).to(cfg.device)
     methods = build_methods(cfg, classifier)
     settings = build_settings(cfg, classifier)
