@@ -66,7 +66,9 @@ def capture_init(init: Callable) -> Callable:
     :func:`build_component` rebuilds the component from. The outermost decorated ``__init__`` of
     a class hierarchy records; the body may amend the record with :func:`amend_config` (e.g. drop a
     file path whose contents the weights already hold). An argument that is not a plain value (a tensor, a model)
-    makes the component undescribable: it is then stored by weight fingerprint only."""
+    makes the component undescribable: it is then stored by weight fingerprint only. Arguments the
+    class lists in ``unrecorded_args`` are left out (rebuilt with their defaults; e.g. a head's
+    factorization, an object that holds no weights)."""
     signature = inspect.signature(init)
 
     @functools.wraps(init)
@@ -78,6 +80,8 @@ def capture_init(init: Callable) -> Callable:
             for name, param in signature.parameters.items():
                 if param.kind is param.VAR_KEYWORD:
                     arguments.update(arguments.pop(name))
+            for name in getattr(type(self), "unrecorded_args", ()):
+                arguments.pop(name, None)
             try:
                 config = {k: _plain(v) for k, v in arguments.items()}
             except TypeError as err:

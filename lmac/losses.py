@@ -15,10 +15,15 @@ __all__ = ["LMACLoss", "masked_in_out", "total_variation"]
 
 
 def total_variation(x: torch.Tensor) -> torch.Tensor:
-    """Mean absolute difference between neighbours along the last two axes; ``(B, F, N)`` -> ``(B,)``."""
-    tv_f = (x[..., 1:, :] - x[..., :-1, :]).abs().flatten(1).mean(dim=1)
-    tv_t = (x[..., :, 1:] - x[..., :, :-1]).abs().flatten(1).mean(dim=1)
-    return tv_f + tv_t
+    """Mean absolute difference between neighbours along the last two axes; ``(B, F, N)`` -> ``(B,)``.
+
+    An axis of length 1 (a head's gates as ``(B, 1, K)``) has no neighbours and adds 0."""
+    tv = x.new_zeros(x.shape[0])
+    if x.shape[-2] > 1:
+        tv = tv + (x[..., 1:, :] - x[..., :-1, :]).abs().flatten(1).mean(dim=1)
+    if x.shape[-1] > 1:
+        tv = tv + (x[..., :, 1:] - x[..., :, :-1]).abs().flatten(1).mean(dim=1)
+    return tv
 
 
 def masked_in_out(logits_in: torch.Tensor, logits_out: torch.Tensor, target: torch.Tensor,

@@ -152,11 +152,12 @@ class SyntheticMixtures(Dataset):
 
 
 class MixtureCache(Dataset):
-    """Keeps ``wav``, ``label`` and ``seed`` of each generated item after its first use (no stems),
-    so training epochs after the first skip synthesis. About 128 KB per 2 s clip."""
+    """Keeps ``wav``, ``label`` and ``seed`` of each generated item after its first use, so training
+    epochs after the first skip synthesis. About 128 KB per 2 s clip; with ``stems`` the stems too
+    (128 KB per stem: a head over oracle stems, :class:`~lmac.heads.ComponentGateHead`, needs them)."""
 
-    def __init__(self, dataset: SyntheticMixtures):
-        self.dataset = dataset
+    def __init__(self, dataset: SyntheticMixtures, stems: bool = False):
+        self.dataset, self.stems = dataset, bool(stems)
         self._items: dict[int, dict] = {}
 
     def __len__(self) -> int:
@@ -165,7 +166,8 @@ class MixtureCache(Dataset):
     def __getitem__(self, index: int) -> dict:
         if index not in self._items:
             item = self.dataset[index]
-            self._items[index] = {"wav": item["wav"], "label": item["label"], "seed": item["seed"]}
+            keep = ("wav", "label", "seed", "stems") if self.stems else ("wav", "label", "seed")
+            self._items[index] = {k: item[k] for k in keep}
         return self._items[index]
 
 
@@ -180,17 +182,19 @@ class SyntheticDataModule(AudioDataModule):
         batch_size, num_workers: loader settings.
         seed: base seed of every split.
         sample_rate, clip_seconds: clip format.
-        cache: keep generated train/val mixtures in memory (without stems); use with
-            ``num_workers=0`` (worker processes would each keep their own copy).
+        cache: keep generated train/val mixtures in memory; use with ``num_workers=0`` (worker
+            processes would each keep their own copy).
+        cache_stems: keep their stems too (for heads over oracle stems; one clip's size per stem).
     """
 
     def __init__(self, task: str = "instruments", n_train: int = 2000, n_val: int = 200, n_test: int = 400,
                  test_split: str | None = None, batch_size: int = 32, num_workers: int = 0, seed: int = 0,
-                 sample_rate: int = 16000, clip_seconds: float = 2.0, cache: bool = True):
+                 sample_rate: int = 16000, clip_seconds: float = 2.0, cache: bool = True,
+                 cache_stems: bool = False):
         super().__init__(batch_size, num_workers)
         if task not in TASKS:
             raise ValueError(f"unknown task {task!r}; choose from {sorted(TASKS)}")
-        self.task, self.cache = task, cache
+        self.task, self.cache, self.cache_stems = task, cache, cache_stems
         self.test_split = test_split or TASKS[task]["test_split"]
         self.sizes = {"train": n_train, "val": n_val, "test": n_test}
         self.seed, self.sample_rate, self.clip_seconds = seed, int(sample_rate), float(clip_seconds)
@@ -204,4 +208,4 @@ class SyntheticDataModule(AudioDataModule):
 
     def loader_dataset(self, split: str) -> Dataset:
         data = self.dataset(split)
-        return MixtureCache(data) if self.cache and split in ("train", "val") else data
+        return MixtureCache(data, self.cache_stems) if self.cache and split in ("train", "val") else data

@@ -44,9 +44,14 @@ class LMAC(nn.Module, Explainer):
         for ``target``; with ``target=None`` the same pass gives the top class and the features)."""
         self.head.eval()
         wav, target, features = self.prepare_with_features(wav, target)
+        self.head.bind_classifier(self.classifier)
         out = self.head(wav, features, target)
         return Explanation(wav, out.explanation_wav, out.residual_wav, out.saliency.clamp(0, 1), target,
                            self.name, self.sample_rate, out.grid)
+
+    def bind_stems(self, stems: dict[str, torch.Tensor] | None) -> None:
+        """Pass ground-truth stems to the head (used by heads over oracle stems, a no-op otherwise)."""
+        self.head.bind_stems(stems)
 
     def with_classifier(self, classifier: AudioClassifier) -> "LMAC":
         """The same head on another classifier, without the fingerprint check of

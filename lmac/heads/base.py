@@ -50,6 +50,14 @@ class MaskHead(nn.Module, abc.ABC):
     def forward(self, wav: torch.Tensor, features: list[torch.Tensor], target: torch.Tensor) -> HeadOutput:
         """``wav (B, T)``, classifier features (deepest first), ``target (B,)`` -> :class:`HeadOutput`."""
 
+    def bind_stems(self, stems: dict[str, torch.Tensor] | None) -> None:
+        """Ground-truth stems (name -> ``(B, T)``) of the clips of the next :meth:`forward` call; a
+        no-op except for heads over oracle sources (:class:`~lmac.heads.ComponentGateHead`)."""
+
+    def bind_classifier(self, classifier: nn.Module) -> None:
+        """The classifier being explained, handed over before each :meth:`forward` call; a no-op except
+        for heads that run it on parts of the input (:class:`~lmac.heads.SoloComponentGateHead`)."""
+
     def config(self) -> dict:
         """Init kwargs that rebuild this head (weights excluded), as recorded by
         :func:`lmac.checkpoint.capture_init` on the head's ``__init__``."""

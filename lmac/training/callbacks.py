@@ -35,10 +35,13 @@ class ExplanationExamples(L.Callback):
     def __init__(self, n_examples: int = 4, every_n_epochs: int = 1):
         self.n_examples, self.every_n_epochs = n_examples, every_n_epochs
         self._wav: torch.Tensor | None = None
+        self._stems: dict[str, torch.Tensor] | None = None
 
     def on_validation_batch_end(self, trainer, pl_module, outputs, batch, batch_idx, dataloader_idx=0) -> None:
         if batch_idx == 0 and self._wav is None:
             self._wav = batch["wav"][: self.n_examples].detach()
+            if batch.get("stems") is not None:  # for heads over oracle stems
+                self._stems = {k: v[: self.n_examples].detach() for k, v in batch["stems"].items()}
 
     def on_validation_epoch_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
         if self._wav is None or trainer.sanity_checking or not trainer.is_global_zero:
@@ -46,7 +49,10 @@ class ExplanationExamples(L.Callback):
         if trainer.current_epoch % self.every_n_epochs:
             return
         was_training = pl_module.training
-        exp = pl_module.explainer().explain(self._wav.to(pl_module.device)).detach()
+        explainer = pl_module.explainer()
+        if self._stems is not None:
+            explainer.bind_stems({k: v.to(pl_module.device) for k, v in self._stems.items()})
+        exp = explainer.explain(self._wav.to(pl_module.device)).detach()
         pl_module.train(was_training)
         facts = signal_probabilities(pl_module.classifier, exp)
         for i, info in enumerate(facts):

@@ -10,6 +10,7 @@ import torch
 
 from lmac.classifiers import AudioClassifier, save_classifier
 from lmac.data.labels import data_label_map, targets_from_labels
+from lmac.explainers.factorizations import OracleStems
 from lmac.explainers.lmac import LMAC
 from lmac.heads.base import MaskHead
 from lmac.losses import LMACLoss
@@ -75,6 +76,9 @@ class ExplainerModule(_StagedModule):
         if loss.output != classifier.output:
             raise ValueError(f"the loss is for {loss.output} outputs, the classifier's are {classifier.output}; "
                              "build it with LMACLoss(..., output=classifier.output)")
+        if mixtures is not None and isinstance(getattr(head, "factorization", None), OracleStems):
+            raise ValueError("a head over oracle stems cannot train on in-batch mixtures (they have no stems); "
+                             "set module.mixtures=null")
         self.classifier = classifier.freeze()
         self.head, self.loss, self.optimizer_factory = head, loss, optimizer
         self.target_from, self.mixtures, self.grad_clip = target_from, mixtures, grad_clip
@@ -108,6 +112,8 @@ class ExplainerModule(_StagedModule):
 
     def _step(self, batch: dict, stage: str) -> torch.Tensor:
         logits, rows, features = self._rows(batch["wav"], batch["label"], stage)
+        self.head.bind_stems(batch.get("stems"))  # heads over oracle stems (ComponentGateHead); else a no-op
+        self.head.bind_classifier(self.classifier)  # heads that run it on parts of the input; else a no-op
         out = self.head(rows.wav, features, rows.target)
         logits_in, logits_out = self.classifier(torch.cat([out.explanation_wav, out.residual_wav])).chunk(2)
         terms = self.loss(logits_in, logits_out, rows.target, out.sparsity, wav=rows.wav,

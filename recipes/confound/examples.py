@@ -2,9 +2,11 @@
 `lmac benchmark experiment=confound_benchmark`.
 
     python recipes/confound/examples.py --out recipes/confound/examples --n 20 --write 2
+    python recipes/confound/examples.py --n 20 --write 0 --methods lmac_gate lime_oracle lmac
 
 Prints, per method, the mean share of the explanation that comes from the drums (and, for
-reference, the drums' share of the input) over ``--n`` piano clips. For the first ``--write``
+reference, the drums' share of the input) over ``--n`` piano clips, and on how many of them the
+drums are the explanation's largest stem share (``--methods``: only these methods). For the first ``--write``
 clips it writes `<clip>.wav` (the input), and per method `<clip>_<method>.explanation.wav`,
 `.residual.wav`, `.png` and `.json` (with every stem's share of the explanation).
 """
@@ -30,11 +32,13 @@ def main() -> None:
     parser.add_argument("--out", default="recipes/confound/examples")
     parser.add_argument("--n", type=int, default=20, help="piano clips of test_bad to explain")
     parser.add_argument("--write", type=int, default=2, help="clips whose files are written")
+    parser.add_argument("--methods", nargs="*", default=None, help="methods of the benchmark to run (default: all)")
     args = parser.parse_args()
     with initialize_config_dir(str(CONFIG_DIR), version_base="1.3"):
         cfg = compose("benchmark", overrides=["experiment=confound_benchmark"])
     classifier = instantiate(cfg.classifier)
     methods = build_methods(cfg, classifier)
+    methods = {k: v for k, v in methods.items() if args.methods is None or k in args.methods}
     data = SyntheticMixtures("confound", "test_bad", n_items=2 * args.n, seed=cfg.seed)
     check_clip_format(classifier, data)
     for explainer in methods.values():
@@ -43,11 +47,14 @@ def main() -> None:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     drums = {name: [] for name in ["input", *methods]}
+    dominated = {name: 0 for name in ["input", *methods]}
     for k, index in enumerate(range(1, 2 * args.n, 2)):  # odd indices are piano clips
         item = data[index]
         clip = f"test_bad_{index}_piano"
         stems = {key: v[None] for key, v in item["stems"].items()}
-        drums["input"].append(float(stem_energy_share(item["wav"][None], stems)["drums"][0]))
+        shares = stem_energy_share(item["wav"][None], stems)
+        drums["input"].append(float(shares["drums"][0]))
+        dominated["input"] += int(max(shares, key=lambda s: float(shares[s][0])) == "drums")
         if k < args.write:
             save_audio(out / f"{clip}.wav", item["wav"], data.sample_rate)
         for name, explainer in methods.items():
@@ -55,12 +62,14 @@ def main() -> None:
             result = explain_waveform(explainer, item["wav"], None, f"{clip}_{name}.wav")
             shares = stem_energy_share(result.explanation.explanation_wav, stems)
             drums[name].append(float(shares["drums"][0]))
+            dominated[name] += int(max(shares, key=lambda s: float(shares[s][0])) == "drums")
             if k < args.write:
                 result.info.update(method=name, stem_shares={s: round(float(v[0]), 3) for s, v in shares.items()})
                 write_result(ClipResult(f"{clip}_{name}", result.explanation, result.info), out)
-    print(f"mean share of the drums over {args.n} test_bad piano clips")
+    print(f"mean share of the drums, and clips where the drums are the largest share, over {args.n} "
+          "test_bad piano clips")
     for name, values in drums.items():
-        print(f"{name:<22} {sum(values) / len(values):.3f}")
+        print(f"{name:<22} {sum(values) / len(values):.3f}  {dominated[name]} / {len(values)}")
 
 if __name__ == "__main__":
     main()
