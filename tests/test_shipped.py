@@ -59,3 +59,23 @@ def test_readme_demo_command_runs_on_shipped_checkpoint(tmp_path, command):
     run = run_cli(command, "--out", str(tmp_path), "--n", "2")
     assert run.returncode == 0, run.stderr
     assert (tmp_path / "demo_0.explanation.wav").is_file()
+
+
+def test_shipped_gate_head_finds_the_confound():
+    """The source-level head on the confounded classifier, on test_bad piano clips (which now hold the
+    drums and are called guitar): the explanation holds more of the drums than the input does, and
+    the drums are its largest stem on some clips. Issue 9's target (largest on >= 80 %, share >= 0.7)
+    is not met yet: the shipped head, 16 steps, finds them on 9 of 20 (recipes/confound/README.md)."""
+    from lmac.metrics.localization import stem_energy_share
+    explainer = LMAC.from_pretrained(CHECKPOINTS / "confound_gate.pt")
+    data = SyntheticMixtures("confound", "test_bad", 20, seed=ACCEPTANCE_SEED)
+    items = [data[i] for i in range(1, 20, 2)]  # odd indices: piano clips, with drums
+    wav = torch.stack([it["wav"] for it in items])
+    stems = {k: torch.stack([it["stems"][k] for it in items]) for k in items[0]["stems"]}
+    explainer.bind_stems(stems)
+    exp = explainer.explain(wav)
+    shares = stem_energy_share(exp.explanation_wav, stems)
+    largest = torch.stack([shares[k] for k in stems]).argmax(0)
+    input_drums = stem_energy_share(wav, stems)["drums"]
+    assert shares["drums"].mean() >= input_drums.mean() + 0.08, (shares["drums"].mean(), input_drums.mean())
+    assert (largest == list(stems).index("drums")).float().mean() >= 0.3
