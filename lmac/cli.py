@@ -18,7 +18,8 @@ HELP = """usage: lmac {train,benchmark,aggregate,explain,demo,report} ...
   lmac benchmark merge RUN_DIR [RUN_DIR ...] [--out DIR]   one table from the shards' per-clip rows
   lmac aggregate [HYDRA_OVERRIDES...]  what each class rests on over a dataset, e.g. experiment=confound_aggregate
   lmac explain IN [IN ...] --out DIR [--checkpoint P] [--target NAME|INDEX] [--batch-size N] [--shard I/N]
-                                       IN: audio files, folders of audio files, or .txt lists of paths
+                                       IN: audio files, folders of audio files, or .txt lists of paths;
+                                       P: an exported explainer, or a concept classifier (two levels)
   lmac explain SONG --lyrics TEXT --out DIR [--checkpoint P] [--target T] [--samples N]
                                        audio + lyrics (MusicLIME), default checkpoint multimodal_classifier
   lmac demo --out DIR [--checkpoint P] [--n N] [--seed S]
@@ -66,6 +67,7 @@ def _explain(cmd: str, argv: list[str]) -> int:
     if cmd == "explain" and args.lyrics is not None:
         return _explain_song(args)
     args.checkpoint = args.checkpoint or DEFAULT_CHECKPOINT
+    from lmac.explainers.concepts import TwoLevelExplainer
     from lmac.explainers.loading import load_explainer
     from lmac.tasks.explain import run_demo, write_index
     if cmd == "demo" and args.n < 1:
@@ -74,13 +76,30 @@ def _explain(cmd: str, argv: list[str]) -> int:
         raise ValueError("--batch-size must be at least 1")
     explainer = load_explainer(args.checkpoint, args.classifier, args.allow_external, map_location=args.device)
     if cmd == "explain":
-        return _explain_files(args, explainer)
+        return _explain_concepts(args, explainer) if isinstance(explainer, TwoLevelExplainer) \
+            else _explain_files(args, explainer)
     done = _print_rows(cmd, run_demo(explainer, args.out, n=args.n, seed=args.seed), args.n)
     write_index(done, args.out, checkpoint=str(args.checkpoint), method=explainer.name)
     print(f"wrote {len(done)} explanation(s) to {args.out}")
     from lmac.report import write_report
     print(f"wrote {write_report([args.out])}")
     return 0
+
+
+def _explain_concepts(args: argparse.Namespace, explainer) -> int:
+    """``lmac explain`` with a concept classifier: both levels per clip, whole clips (not sharded)."""
+    from lmac.tasks.concepts import explain_concept_inputs
+    from lmac.tasks.explain import collect_inputs, write_index
+    if args.shard not in (None, "0/1"):
+        raise ValueError("--shard is not supported for a concept classifier's two-level explanations")
+    inputs = collect_inputs(args.inputs)
+    target = None if args.target is None else explainer.classifier.class_index(args.target)
+    done = _print_rows("explain", explain_concept_inputs(explainer, inputs, args.out, target), len(inputs))
+    write_index(done, args.out, checkpoint=str(args.checkpoint), method=explainer.name)
+    failed = sum(row["status"] != "ok" for row in done)
+    print(f"wrote {len(done) - failed} explanation(s) to {args.out}"
+          + (f"; {failed} input(s) failed (see {args.out}/index.csv)" if failed else ""))
+    return 1 if failed else 0
 
 
 def _explain_files(args: argparse.Namespace, explainer) -> int:
@@ -154,6 +173,9 @@ def _print_rows(cmd: str, rows, n_inputs: int) -> list[dict]:
         if row["status"] != "ok":
             print(f"lmac {cmd}: error: {row['error']}", file=sys.stderr, flush=True)
         print(format_row(row), flush=True)
+        if "levels" in row:  # a concept classifier's two levels
+            from lmac.tasks.concepts import format_levels
+            print(format_levels(row["levels"]), flush=True)
         done.append(row)
     return done
 

@@ -69,6 +69,9 @@ class LMACLoss(nn.Module):
                  w_consistency: float = 0.0, output: str = "softmax"):
         super().__init__()
         self.output = check_output(output)
+        if self.output == "regression":
+            raise ValueError("LMACLoss is for class outputs (softmax / sigmoid); a regression output needs a "
+                             "regression form of the masked-in / masked-out terms")
         self.weights = {"loss_in": w_in, "loss_out": w_out, "l1": w_l1, "tv": w_tv}
         self.w_consistency = float(w_consistency)
 

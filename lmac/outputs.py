@@ -3,6 +3,9 @@
 * ``"softmax"``: one class per clip, the classes compete (``softmax`` over the logits).
 * ``"sigmoid"``: independent classes, several may be present at once (multi-label taggers such
   as AudioSet models: PANNs, YAMNet, AST, BEATs); each logit goes through its own sigmoid.
+* ``"regression"``: each output is a value (e.g. arousal and valence of a music emotion model,
+  or the concepts of a concept layer); its "probability" is the value itself, so LIME regresses
+  on it and ``lmac explain`` reports it unchanged.
 
 Every place that turns logits into probabilities (the loss, the metrics, LIME's regression
 target, the probabilities ``lmac explain`` reports) reads the classifier's
@@ -17,7 +20,7 @@ import torch.nn.functional as F
 __all__ = ["OUTPUT_TYPES", "check_output", "require_output", "probabilities", "target_probability", "classification_loss",
            "classification_accuracy"]
 
-OUTPUT_TYPES = ("softmax", "sigmoid")
+OUTPUT_TYPES = ("softmax", "sigmoid", "regression")
 
 
 def check_output(output: str) -> str:
@@ -37,8 +40,12 @@ def require_output(actual: str, expected: str | None, what: str) -> None:
 
 
 def probabilities(logits: torch.Tensor, output: str) -> torch.Tensor:
-    """Per-class probabilities ``(B, C)`` from logits ``(B, C)``: softmax or element-wise sigmoid."""
-    return logits.softmax(dim=-1) if check_output(output) == "softmax" else torch.sigmoid(logits)
+    """Per-class probabilities ``(B, C)`` from logits ``(B, C)``: softmax, element-wise sigmoid, or the
+    values unchanged (regression)."""
+    output = check_output(output)
+    if output == "regression":
+        return logits
+    return logits.softmax(dim=-1) if output == "softmax" else torch.sigmoid(logits)
 
 
 def target_probability(logits: torch.Tensor, target: torch.Tensor, output: str) -> torch.Tensor:
@@ -47,9 +54,13 @@ def target_probability(logits: torch.Tensor, target: torch.Tensor, output: str) 
 
 
 def classification_loss(logits: torch.Tensor, labels: torch.Tensor, output: str) -> torch.Tensor:
-    """Training loss of a classifier: cross-entropy on class indices ``labels (B,)`` (softmax), or
-    binary cross-entropy on multi-hot ``labels (B, C)`` (sigmoid); a scalar."""
-    if check_output(output) == "softmax":
+    """Training loss of a classifier: cross-entropy on class indices ``labels (B,)`` (softmax),
+    binary cross-entropy on multi-hot ``labels (B, C)`` (sigmoid), or mean squared error on target
+    values ``labels (B, C)`` (regression); a scalar."""
+    output = check_output(output)
+    if output == "regression":
+        return F.mse_loss(logits, labels.to(logits.dtype))
+    if output == "softmax":
         return F.cross_entropy(logits, labels.long())
     return F.binary_cross_entropy_with_logits(logits, labels.to(logits.dtype))
 
@@ -57,8 +68,11 @@ def classification_loss(logits: torch.Tensor, labels: torch.Tensor, output: str)
 def classification_accuracy(logits: torch.Tensor, labels: torch.Tensor, output: str,
                             threshold: float = 0.5) -> torch.Tensor:
     """Share of clips classified right, a scalar: top-1 against ``labels (B,)`` (softmax), or the set of
-    classes with probability >= ``threshold`` equal to the multi-hot ``labels (B, C)`` (sigmoid)."""
-    if check_output(output) == "softmax":
+    classes with probability >= ``threshold`` equal to the multi-hot ``labels (B, C)`` (sigmoid).
+    Regression outputs have no accuracy (a one-line ``ValueError``)."""
+    if check_output(output) == "regression":
+        raise ValueError("regression outputs have no accuracy; score them with an error (e.g. mean absolute error)")
+    if output == "softmax":
         return (logits.argmax(dim=-1) == labels.long()).float().mean()
     predicted = torch.sigmoid(logits) >= threshold
     return (predicted == (labels > 0.5)).all(dim=-1).float().mean()

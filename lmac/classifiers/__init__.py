@@ -7,6 +7,7 @@ import os
 from lmac.checkpoint import (CLASSIFIER_FORMAT, EXPLAINER_FORMAT, CheckpointError, build_component, component_record,
                              load_checkpoint, save_checkpoint)
 from lmac.classifiers.base import AudioClassifier
+from lmac.classifiers.concepts import ConceptClassifier, ConceptCNN, ConceptOutputs
 from lmac.classifiers.demo import MelCNN
 from lmac.classifiers.external import import_classifier
 from lmac.classifiers.layout import UnfoldPatches
@@ -14,8 +15,9 @@ from lmac.classifiers.multimodal import LyricsMelCNN
 from lmac.classifiers.tapped import TappedClassifier
 from lmac.outputs import require_output
 
-__all__ = ["AudioClassifier", "Cnn14Classifier", "LyricsMelCNN", "MelCNN", "TappedClassifier", "UnfoldPatches",
-           "import_classifier", "load_classifier", "load_cnn14", "save_classifier"]
+__all__ = ["AudioClassifier", "Cnn14Classifier", "ConceptCNN", "ConceptClassifier", "ConceptOutputs", "LyricsMelCNN",
+           "MelCNN", "TappedClassifier", "UnfoldPatches", "import_classifier", "load_classifier", "load_cnn14",
+           "save_classifier"]
 
 _LAZY = {"Cnn14Classifier", "load_cnn14"}  # importing SpeechBrain takes seconds: only when used
 

@@ -8,6 +8,7 @@ the shared file-clip loader). ``contamination.py`` and ``noise.py`` wrap or augm
 """
 
 from lmac.data.base import SPLITS, AudioDataModule, ClipFormatError, Item, check_clip_format
+from lmac.data.concepts import ConceptMusic, ConceptMusicDataModule
 from lmac.data.clips import Clip, ClipDataset, check_files
 from lmac.data.esc50 import ESC50DataModule, read_esc50
 from lmac.data.folder import AudioFolderDataModule, read_manifest, scan_class_folders
@@ -16,7 +17,8 @@ from lmac.data.noise import NoiseMixer, mix_at_snr
 from lmac.data.songs import LyricSongs, SongsDataModule
 from lmac.data.synthetic import TASKS, SyntheticDataModule, SyntheticMixtures, make_item
 
-__all__ = ["AudioDataModule", "AudioFolderDataModule", "Clip", "ClipDataset", "ClipFormatError", "ESC50DataModule",
+__all__ = ["AudioDataModule", "AudioFolderDataModule", "Clip", "ClipDataset", "ClipFormatError", "ConceptMusic",
+           "ConceptMusicDataModule", "ESC50DataModule",
            "Item", "LyricSongs", "MUSDBDataModule", "MUSDBExcerpts", "NoiseMixer", "SPLITS", "SongsDataModule",
            "SyntheticDataModule",
            "SyntheticMixtures", "TASKS", "check_clip_format", "check_files", "make_item", "mix_at_snr", "read_esc50",

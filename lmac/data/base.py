@@ -42,12 +42,15 @@ class Item(_ItemRequired, total=False):
             ``instruments_multi``) a multi-hot float ``(C,)`` tensor, 1 for every class present.
         stems: optional name -> ``(T,)`` ground-truth sources with ``wav == sum(stems)`` (the
             built-in data, MUSDB18, contaminated settings); used by oracle-stem LIME and localisation.
+        concepts: ``(K,)`` float concept values of the built-in concept task (:mod:`lmac.data.concepts`),
+            whose ``label`` is then the float ``(C,)`` regression targets.
         seed: the seed that regenerates a built-in item.
         path: the file a clip was read from.
         track, offset: the MUSDB18 track and the excerpt's start in seconds.
     """
 
     stems: dict[str, torch.Tensor]
+    concepts: torch.Tensor
     seed: int
     path: str
     track: str

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["SYNTHS", "synthesize"]
+__all__ = ["SYNTHS", "synthesize", "drum_kit", "additive", "attack", "place", "midi_hz"]
 
 
-def _midi_hz(midi: np.ndarray | float) -> np.ndarray | float:
+def midi_hz(midi: np.ndarray | float) -> np.ndarray | float:
     return 440.0 * 2.0 ** ((np.asarray(midi) - 69) / 12)
 
 
@@ -26,12 +26,12 @@ def _onsets(rng: np.random.Generator, n_samples: int, sr: int, n_min: int, n_max
     return [(int(s * sr), max(int((e - s) * sr), int(0.15 * sr))) for s, e in zip(starts, ends)]
 
 
-def _place(out: np.ndarray, start: int, note: np.ndarray) -> None:
+def place(out: np.ndarray, start: int, note: np.ndarray) -> None:
     stop = min(len(out), start + len(note))
     out[start:stop] += note[: stop - start]
 
 
-def _additive(f0: float, t: np.ndarray, sr: int, amps: np.ndarray, decays: np.ndarray,
+def additive(f0: float, t: np.ndarray, sr: int, amps: np.ndarray, decays: np.ndarray,
               stretch: float = 0.0, vibrato: np.ndarray | None = None) -> np.ndarray:
     k = np.arange(1, len(amps) + 1)
     freqs = k * f0 * np.sqrt(1 + stretch * k**2)
@@ -40,7 +40,7 @@ def _additive(f0: float, t: np.ndarray, sr: int, amps: np.ndarray, decays: np.nd
     return (amps[keep, None] * np.exp(-decays[keep, None] * t[None]) * np.sin(phase)).sum(0)
 
 
-def _attack(t: np.ndarray, seconds: float) -> np.ndarray:
+def attack(t: np.ndarray, seconds: float) -> np.ndarray:
     return np.clip(t / seconds, 0, 1)
 
 
@@ -50,11 +50,11 @@ def piano(rng: np.random.Generator, sr: int, n: int) -> np.ndarray:
     for start, length in _onsets(rng, n, sr, 3, 6):
         t = np.arange(length) / sr
         chord = rng.integers(48, 80) + np.array([0, rng.choice([3, 4]), 7])[: rng.integers(1, 4)]
-        for f0 in _midi_hz(chord):
+        for f0 in midi_hz(chord):
             k = np.arange(1, 17)
-            note = _additive(f0, t, sr, 1.0 / k**1.1, 1.2 + 0.5 * k, stretch=rng.uniform(1e-4, 4e-4))
+            note = additive(f0, t, sr, 1.0 / k**1.1, 1.2 + 0.5 * k, stretch=rng.uniform(1e-4, 4e-4))
             click = rng.standard_normal(length) * np.exp(-t / 0.004) * 0.3
-            _place(out, start, (note + click) * _attack(t, 0.002))
+            place(out, start, (note + click) * attack(t, 0.002))
     return out
 
 
@@ -62,7 +62,7 @@ def guitar(rng: np.random.Generator, sr: int, n: int) -> np.ndarray:
     """Plucked string by Karplus-Strong (vectorised one period at a time)."""
     out = np.zeros(n)
     for start, length in _onsets(rng, n, sr, 3, 7):
-        period = int(sr / _midi_hz(rng.integers(40, 77)))
+        period = int(sr / midi_hz(rng.integers(40, 77)))
         decay = rng.uniform(0.992, 0.998)
         y = np.zeros(length + period + 1)
         burst = rng.uniform(-1, 1, period + 1)
@@ -70,7 +70,7 @@ def guitar(rng: np.random.Generator, sr: int, n: int) -> np.ndarray:
         for s in range(period + 1, len(y), period):
             e = min(s + period, len(y))
             y[s:e] = decay * 0.5 * (y[s - period:e - period] + y[s - period - 1:e - period - 1])
-        _place(out, start, y[:length])
+        place(out, start, y[:length])
     return out
 
 
@@ -80,11 +80,11 @@ def organ(rng: np.random.Generator, sr: int, n: int) -> np.ndarray:
     drawbars = np.array([1.0, 0.8, 0.6, 0.5, 0.0, 0.35, 0.0, 0.25])
     for start, length in _onsets(rng, n, sr, 2, 4):
         t = np.arange(length) / sr
-        env = _attack(t, 0.02) * np.clip((length / sr - t) / 0.03, 0, 1)
+        env = attack(t, 0.02) * np.clip((length / sr - t) / 0.03, 0, 1)
         tremolo = 1 + 0.15 * np.sin(2 * np.pi * 6.5 * t)
         chord = rng.integers(48, 76) + np.array([0, rng.choice([3, 4]), 7])[: rng.integers(1, 4)]
-        for f0 in _midi_hz(chord):
-            _place(out, start, _additive(f0, t, sr, drawbars, np.zeros(8)) * env * tremolo)
+        for f0 in midi_hz(chord):
+            place(out, start, additive(f0, t, sr, drawbars, np.zeros(8)) * env * tremolo)
     return out
 
 
@@ -93,12 +93,12 @@ def flute(rng: np.random.Generator, sr: int, n: int) -> np.ndarray:
     out = np.zeros(n)
     for start, length in _onsets(rng, n, sr, 2, 5):
         t = np.arange(length) / sr
-        f0 = _midi_hz(rng.integers(64, 91))
+        f0 = midi_hz(rng.integers(64, 91))
         vib = f0 * (1 + 0.006 * np.sin(2 * np.pi * rng.uniform(4.5, 6) * t))
-        tone = _additive(1.0, t, sr, np.array([1.0, 0.25, 0.08, 0.03]), np.zeros(4), vibrato=vib)
+        tone = additive(1.0, t, sr, np.array([1.0, 0.25, 0.08, 0.03]), np.zeros(4), vibrato=vib)
         breath = np.convolve(rng.standard_normal(length), np.ones(8) / 8, mode="same") * 0.06
-        env = _attack(t, 0.06) * np.clip((length / sr - t) / 0.05, 0, 1)
-        _place(out, start, (tone + breath) * env)
+        env = attack(t, 0.06) * np.clip((length / sr - t) / 0.05, 0, 1)
+        place(out, start, (tone + breath) * env)
     return out
 
 
@@ -107,29 +107,35 @@ def bass(rng: np.random.Generator, sr: int, n: int) -> np.ndarray:
     out = np.zeros(n)
     for start, length in _onsets(rng, n, sr, 3, 6):
         t = np.arange(length) / sr
-        f0 = _midi_hz(rng.integers(28, 48))
-        note = _additive(f0, t, sr, np.array([1.0, 0.5, 0.25, 0.1]), np.array([2.5, 3.5, 5.0, 7.0]))
-        _place(out, start, note * _attack(t, 0.008))
+        f0 = midi_hz(rng.integers(28, 48))
+        note = additive(f0, t, sr, np.array([1.0, 0.5, 0.25, 0.1]), np.array([2.5, 3.5, 5.0, 7.0]))
+        place(out, start, note * attack(t, 0.008))
     return out
+
+
+def drum_kit(rng: np.random.Generator, sr: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Kick, snare and hi-hat samples, 0.4 s each."""
+    t = np.arange(int(0.4 * sr)) / sr
+    kick = np.sin(2 * np.pi * np.cumsum(45 + 90 * np.exp(-t / 0.03)) / sr) * np.exp(-t / 0.15)
+    noise = rng.standard_normal(len(t))
+    snare = np.diff(noise, prepend=0) * 0.5 * np.exp(-t / 0.07) + 0.6 * np.sin(2 * np.pi * 190 * t) * np.exp(-t / 0.05)
+    hat = np.diff(np.diff(noise, prepend=0), prepend=0) * 0.15 * np.exp(-t / 0.02)
+    return kick, snare, hat
 
 
 def drums(rng: np.random.Generator, sr: int, n: int) -> np.ndarray:
     """Kick, snare and hi-hat on an eighth-note grid at a random tempo."""
     out = np.zeros(n)
     step = int(sr * 30.0 / rng.uniform(90, 150))  # one eighth note
-    t = np.arange(int(0.4 * sr)) / sr
-    kick = np.sin(2 * np.pi * np.cumsum(45 + 90 * np.exp(-t / 0.03)) / sr) * np.exp(-t / 0.15)
-    noise = rng.standard_normal(len(t))
-    snare = np.diff(noise, prepend=0) * 0.5 * np.exp(-t / 0.07) + 0.6 * np.sin(2 * np.pi * 190 * t) * np.exp(-t / 0.05)
-    hat = np.diff(np.diff(noise, prepend=0), prepend=0) * 0.15 * np.exp(-t / 0.02)
+    kick, snare, hat = drum_kit(rng, sr)
     for i, pos in enumerate(range(int(rng.integers(0, step)), n, step)):
         beat = i % 8
         if beat in (0, 4) or (beat == 6 and rng.random() < 0.4):
-            _place(out, pos, kick)
+            place(out, pos, kick)
         if beat in (2, 6):
-            _place(out, pos, snare)
+            place(out, pos, snare)
         if rng.random() < 0.8:
-            _place(out, pos, hat)
+            place(out, pos, hat)
     return out
 
 

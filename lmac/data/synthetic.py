@@ -154,10 +154,11 @@ class SyntheticMixtures(Dataset):
 class MixtureCache(Dataset):
     """Keeps ``wav``, ``label`` and ``seed`` of each generated item after its first use, so training
     epochs after the first skip synthesis. About 128 KB per 2 s clip; with ``stems`` the stems too
-    (128 KB per stem: a head over oracle stems, :class:`~lmac.heads.ComponentGateHead`, needs them)."""
+    (128 KB per stem: a head over oracle stems, :class:`~lmac.heads.ComponentGateHead`, needs them), and any
+    other ``keys`` (the concept task's ``concepts``)."""
 
-    def __init__(self, dataset: SyntheticMixtures, stems: bool = False):
-        self.dataset, self.stems = dataset, bool(stems)
+    def __init__(self, dataset: Dataset, stems: bool = False, keys: tuple[str, ...] = ()):
+        self.dataset, self.stems, self.keys = dataset, bool(stems), tuple(keys)
         self._items: dict[int, dict] = {}
 
     def __len__(self) -> int:
@@ -166,7 +167,7 @@ class MixtureCache(Dataset):
     def __getitem__(self, index: int) -> dict:
         if index not in self._items:
             item = self.dataset[index]
-            keep = ("wav", "label", "seed", "stems") if self.stems else ("wav", "label", "seed")
+            keep = ("wav", "label", "seed", *(("stems",) if self.stems else ()), *self.keys)
             self._items[index] = {k: item[k] for k in keep}
         return self._items[index]
 

@@ -1,6 +1,7 @@
 """Explanation methods behind one verb: ``explain(wav, target=None) -> Explanation``."""
 
 from lmac.explainers.base import Explainer
+from lmac.explainers.concepts import ConceptExplanation, TwoLevelExplainer
 from lmac.explainers.factorizations import (Factorization, NMFFactorization, OracleStems, SeparatorFactorization,
                                             TimeFrequencyGrid, TimeSegments)
 from lmac.explainers.gradients import GradCAM, IntegratedGradients, Saliency, SmoothGrad
@@ -11,7 +12,7 @@ from lmac.explainers.multimodal_lime import MultimodalLIME, Song
 from lmac.explainers.separators import SpeechBrainSeparator
 from lmac.explainers.windowing import classify_clip, explain_clip
 
-__all__ = ["Explainer", "LMAC", "classify_clip", "explain_clip", "load_explainer",
+__all__ = ["ConceptExplanation", "Explainer", "LMAC", "TwoLevelExplainer", "classify_clip", "explain_clip", "load_explainer",
            "SourceLIME", "MultimodalLIME", "Song", "Factorization", "OracleStems", "SeparatorFactorization", "SpeechBrainSeparator",
            "NMFFactorization", "TimeSegments", "TimeFrequencyGrid",
            "Saliency", "IntegratedGradients", "SmoothGrad", "GradCAM"]

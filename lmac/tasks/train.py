@@ -10,7 +10,7 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig
 
 from lmac.classifiers import AudioClassifier
-from lmac.data import AudioDataModule, check_clip_format
+from lmac.data import AudioDataModule, ClipFormatError, check_clip_format
 from lmac.tasks.config import fill_grid
 
 __all__ = ["train", "build_module"]
@@ -23,7 +23,7 @@ def build_module(cfg: DictConfig, data: AudioDataModule) -> L.LightningModule:
     classifier, STFT grid from ``cfg.stft``), loss (output type derived from the classifier) and the
     LightningModule. A head may explain a classifier whose classes include the data's (the module maps
     labels by name); a classifier is trained on exactly the data's classes."""
-    classifier: AudioClassifier = instantiate(cfg.classifier, **_class_names_kwarg(cfg.classifier, data.class_names))
+    classifier: AudioClassifier = instantiate(cfg.classifier, **_names_kwargs(cfg.classifier, data))
     check_clip_format(classifier, data, same_classes=cfg.get("head") is None)
     parts = {"classifier": classifier}
     if cfg.get("head") is not None:
@@ -36,9 +36,16 @@ def build_module(cfg: DictConfig, data: AudioDataModule) -> L.LightningModule:
     return instantiate(cfg.module, **parts)
 
 
-def _class_names_kwarg(node: DictConfig, class_names: list[str]) -> dict:
-    """Pass the data's class names to classifiers built from scratch (derived, not in YAML)."""
-    return {"class_names": list(class_names)} if "class_names" in node else {}
+def _names_kwargs(node: DictConfig, data: AudioDataModule) -> dict:
+    """Pass the data's class names (and concept names, for a concept classifier) to classifiers built
+    from scratch (derived, not in YAML)."""
+    kwargs = {"class_names": list(data.class_names)} if "class_names" in node else {}
+    if "concept_names" in node:
+        if getattr(data, "concept_names", None) is None:
+            raise ClipFormatError(f"a concept classifier needs data with concepts (data=concepts); "
+                                  f"{type(data).__name__} has none")
+        kwargs["concept_names"] = list(data.concept_names)
+    return kwargs
 
 
 def train(cfg: DictConfig, run_dir: str | Path) -> dict[str, float]:

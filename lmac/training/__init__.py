@@ -1,8 +1,10 @@
 """Lightning training: modules and callbacks."""
 
 from lmac.training.callbacks import ExplanationExamples
+from lmac.training.concepts import ConceptModule
 from lmac.training.mixtures import TwoClassMixtures
 from lmac.training.modules import ClassifierModule, ExplainerModule
 from lmac.training.multimodal import LyricsClassifierModule
 
-__all__ = ["ClassifierModule", "ExplainerModule", "ExplanationExamples", "LyricsClassifierModule", "TwoClassMixtures"]
+__all__ = ["ClassifierModule", "ConceptModule", "ExplainerModule", "ExplanationExamples", "LyricsClassifierModule",
+           "TwoClassMixtures"]

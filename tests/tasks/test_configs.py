@@ -61,6 +61,8 @@ def test_every_experiment_composes_with_every_classifier(tmp_path, esc50_root, e
     cfg = compose(overrides, tmp_path)
     assert not OmegaConf.missing_keys(cfg.classifier) and cfg.monitor.startswith("val/")
     data = instantiate(cfg.data)
+    if _concepts_mismatch(cfg, option, data):
+        return
     classes, head = list(data.class_names), cfg.get("head") is not None
 
     def fits(names: list[str]) -> bool:  # a head maps the data's labels onto the classifier's classes by name
@@ -80,6 +82,21 @@ def test_every_experiment_composes_with_every_classifier(tmp_path, esc50_root, e
             return
     module = build_module(cfg, data)
     assert hasattr(module, "export") and fits(module.classifier.class_names)
+
+
+def _concepts_mismatch(cfg, option: str, data) -> bool:
+    """A concept classifier needs concept data, and a concept experiment a concept classifier: each
+    mismatch is refused in one line (True when this pair is one)."""
+    concept_data, concept_model = hasattr(data, "concept_names"), option == "concept_cnn"
+    if concept_model and not concept_data:
+        with pytest.raises(ClipFormatError, match="needs data with concepts"):
+            build_module(cfg, data)
+        return True
+    if concept_data and not concept_model and not option.endswith("_pretrained"):
+        with pytest.raises(Exception, match="concept layer"):  # Hydra wraps the ValueError
+            build_module(cfg, data)
+        return True
+    return False
 
 
 @pytest.mark.parametrize("option", _options("data"))
@@ -144,11 +161,13 @@ def test_other_groups_instantiate(tmp_path, group, option):
     if group == "callbacks":
         assert all(instantiate(c) is not None for c in node.values())
     elif group == "classifier" and "class_names" in node:
-        assert instantiate(node, class_names=["a", "b"]).n_classes == 2
+        concepts = {"concept_names": ["x", "y", "z"]} if "concept_names" in node else {}
+        assert instantiate(node, class_names=["a", "b"], **concepts).n_classes == 2
     elif group == "module":
         from conftest import tiny_classifier, tiny_head
         from lmac.losses import LMACLoss
-        clf = tiny_classifier()
+        from concept_models import tiny_concept_cnn
+        clf = tiny_concept_cnn() if "Concept" in node._target_ else tiny_classifier()
         parts = {"head": tiny_head(clf), "loss": LMACLoss()} if "Explainer" in node._target_ else {}
         assert instantiate(node, classifier=clf, **parts).configure_optimizers() is not None
     else:
