@@ -127,12 +127,18 @@ class AudioClassifier(nn.Module, abc.ABC):
 
     def class_index(self, target: str | int) -> int:
         """Resolve a class name or index (as int or digit string) to an index."""
-        if isinstance(target, str) and target in self.class_names:
-            return self.class_names.index(target)
-        try:
-            index = int(target)
-        except (TypeError, ValueError):
-            raise ValueError(f"unknown target {target!r}; classes are {self.class_names}") from None
-        if not 0 <= index < self.n_classes:
-            raise ValueError(f"target index {index} out of range 0..{self.n_classes - 1}; classes are {self.class_names}")
-        return index
+        return name_index(self.class_names, target, "target", "classes")
+
+
+def name_index(names: list[str], key: str | int, what: str, kind: str) -> int:
+    """Resolve a name in ``names`` or an index (as int or digit string) to an index; a one-line
+    ``ValueError`` ("unknown <what> ...; <kind> are [...]") otherwise."""
+    if isinstance(key, str) and key in names:
+        return names.index(key)
+    try:
+        index = int(key)
+    except (TypeError, ValueError):
+        raise ValueError(f"unknown {what} {key!r}; {kind} are {names}") from None
+    if not 0 <= index < len(names):
+        raise ValueError(f"{what} index {index} out of range 0..{len(names) - 1}; {kind} are {names}")
+    return index

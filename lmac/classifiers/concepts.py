@@ -17,7 +17,7 @@ import torch
 from torch import nn
 
 from lmac.checkpoint import capture_init
-from lmac.classifiers.base import AudioClassifier
+from lmac.classifiers.base import AudioClassifier, name_index
 from lmac.classifiers.demo import MelCNN
 from lmac.spectral import STFTConfig
 
@@ -60,15 +60,7 @@ class ConceptClassifier(AudioClassifier):
 
     def concept_index(self, concept: str | int) -> int:
         """Resolve a concept name or index to an index (a one-line ``ValueError`` naming the concepts)."""
-        if isinstance(concept, str) and concept in self.concept_names:
-            return self.concept_names.index(concept)
-        try:
-            index = int(concept)
-        except (TypeError, ValueError):
-            raise ValueError(f"unknown concept {concept!r}; concepts are {self.concept_names}") from None
-        if not 0 <= index < self.n_concepts:
-            raise ValueError(f"concept index {index} out of range; concepts are {self.concept_names}")
-        return index
+        return name_index(self.concept_names, concept, "concept", "concepts")
 
 
 class ConceptCNN(MelCNN, ConceptClassifier):

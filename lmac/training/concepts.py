@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-import os
-
 import torch
 
-from lmac.classifiers import save_classifier
 from lmac.classifiers.concepts import ConceptClassifier
 from lmac.metrics.concepts import concept_r2
 from lmac.outputs import classification_loss
-from lmac.training.modules import OptimizerFactory, _StagedModule
+from lmac.training.modules import ClassifierModule, OptimizerFactory
 
 __all__ = ["ConceptModule"]
 
 
-class ConceptModule(_StagedModule):
-    """Trains a :class:`~lmac.classifiers.concepts.ConceptClassifier` on clips whose concepts are known.
+class ConceptModule(ClassifierModule):
+    """Trains a :class:`~lmac.classifiers.concepts.ConceptClassifier` on clips whose concepts are known
+    (a :class:`~lmac.training.ClassifierModule` with a concept term; exported the same way).
 
     ``loss = w_concept * MSE(concepts, batch["concepts"]) + w_target * target loss`` (the classifier's
     own: mean squared error for regression outputs, cross-entropy for classes,
@@ -33,13 +31,11 @@ class ConceptModule(_StagedModule):
 
     def __init__(self, classifier: ConceptClassifier, optimizer: OptimizerFactory, w_concept: float = 1.0,
                  w_target: float = 1.0, gain_db: float = 6.0):
-        super().__init__()
         if not isinstance(classifier, ConceptClassifier):
             raise ValueError(f"a concept experiment needs a classifier with a concept layer (ConceptClassifier), "
                              f"got {type(classifier).__name__}; use classifier=concept_cnn")
-        self.classifier = classifier.unfreeze()
-        self.optimizer_factory = optimizer
-        self.w_concept, self.w_target, self.gain_db = float(w_concept), float(w_target), float(gain_db)
+        super().__init__(classifier, optimizer, gain_db)
+        self.w_concept, self.w_target = float(w_concept), float(w_target)
 
     def _step(self, batch: dict, stage: str) -> torch.Tensor:
         wav, labels, true = batch["wav"], batch["label"], batch["concepts"]
@@ -58,9 +54,3 @@ class ConceptModule(_StagedModule):
         self.log_dict({f"{stage}/{k}": v for k, v in log.items()}, prog_bar=stage != "train", on_epoch=True,
                       on_step=False, batch_size=wav.shape[0], sync_dist=stage != "train")
         return loss
-
-    def configure_optimizers(self) -> torch.optim.Optimizer:
-        return self.optimizer_factory(self.classifier.parameters())
-
-    def export(self, path: str | os.PathLike, **metadata) -> None:
-        save_classifier(self.classifier, path, **metadata)
