@@ -33,3 +33,16 @@ def test_a_few_steps_lower_both_losses():
 def test_refuses_a_model_without_concepts():
     with pytest.raises(ValueError, match="concept layer"):
         ConceptModule(tiny_classifier(), torch.optim.Adam)
+
+
+def test_independent_bottleneck_each_part_learns_from_its_own_term():
+    clf = tiny_concept_cnn(seconds=0.5)
+    batch = next(iter(DataLoader(ConceptMusic("train", 2, clip_seconds=0.5), batch_size=2)))
+    for w_concept, w_target, trained, untouched in ((0.0, 1.0, "fc", "to_concepts"), (1.0, 0.0, "to_concepts", "fc")):
+        module = ConceptModule(clf, torch.optim.Adam, w_concept=w_concept, w_target=w_target, gain_db=0)
+        module.log_dict = lambda *a, **k: None
+        clf.zero_grad(set_to_none=True)
+        module._step(batch, "train").backward()
+        assert getattr(clf, trained).weight.grad.abs().sum() > 0
+        grad = getattr(clf, untouched).weight.grad  # the target term never reaches the trunk
+        assert grad is None or torch.count_nonzero(grad) == 0
