@@ -77,3 +77,13 @@ def test_shipped_gate_head_finds_the_confound():
     largest = torch.stack([shares[k] for k in stems]).argmax(0)
     assert (largest == list(stems).index("drums")).float().mean() >= 0.8
     assert shares["drums"].mean() >= 0.7, shares["drums"].mean()
+
+
+def test_shipped_concept_model_and_its_two_level_explanations():
+    from lmac.benchmark.concepts import validate_two_level
+    from lmac.data.concepts import ConceptMusic
+    clf = load_classifier(CHECKPOINTS / "demo_concepts.pt")
+    result = validate_two_level(clf, ConceptMusic("demo", 24, seed=ACCEPTANCE_SEED, clip_seconds=clf.clip_seconds), 24)
+    assert result["concept_r2"]["brightness"] > 0.8 and result["concept_r2"]["dissonance"] > 0.6
+    assert result["level1_top_source"]["dissonance"] > 0.5  # LIME traces dissonance to the harmony stem
+    assert min(result["effect_spearman"].values()) > 0.3  # level 2 ranks the concepts as the task does
