@@ -30,8 +30,8 @@ def pairs_of_classes(items: list[dict], n: int) -> list[tuple[int, int]]:
     """Pair item ``i < n`` with the next item ``j >= n`` of another class (deterministic)."""
     pairs = []
     for i in range(n):
-        j = next(j for k in range(n) for j in [n + (i + k) % n] if items[j]["label"] != items[i]["label"])
-        pairs.append((i, j))
+        candidates = (n + (i + k) % n for k in range(n))  # the second half, starting at n + i
+        pairs.append((i, next(j for j in candidates if items[j]["label"] != items[i]["label"])))
     return pairs
 
 
