@@ -45,4 +45,5 @@ def check_torchaudio() -> None:
         detail = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         raise DependencyError(
             f"torchaudio {_installed('torchaudio')} does not load with torch {_installed('torch')} ({detail[:160]}); "
-            f"install the matching pair: pip install {pinned_pair()}") from None
+            f"install the matching pair: pip install {pinned_pair()}"
+        ) from None

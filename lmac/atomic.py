@@ -35,7 +35,7 @@ def atomic_paths(paths: Sequence[str | os.PathLike]) -> Iterator[list[str]]:
             tmps.append(tmp)
         yield list(tmps)
         mode = 0o666 & ~_umask()
-        for tmp, path in zip(tmps, paths):
+        for tmp in tmps:
             os.chmod(tmp, mode)
         for tmp, path in zip(tmps, paths):
             os.replace(tmp, path)

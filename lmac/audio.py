@@ -21,8 +21,19 @@ import torchaudio.functional as AF
 
 from lmac.atomic import atomic_path
 
-__all__ = ["AUDIO_EXTENSIONS", "AudioError", "AudioInfo", "AudioStream", "AudioWriter", "audio_info", "load_audio",
-           "save_audio", "validate_wav", "fix_length", "peak_normalize"]
+__all__ = [
+    "AUDIO_EXTENSIONS",
+    "AudioError",
+    "AudioInfo",
+    "AudioStream",
+    "AudioWriter",
+    "audio_info",
+    "load_audio",
+    "save_audio",
+    "validate_wav",
+    "fix_length",
+    "peak_normalize",
+]
 
 AUDIO_EXTENSIONS = (".wav", ".flac", ".ogg", ".aiff", ".aif", ".mp3")  # what a folder of audio is searched for
 
@@ -94,8 +105,9 @@ def audio_info(path: str | os.PathLike) -> AudioInfo:
     return AudioInfo(int(info.frames), int(info.samplerate), int(info.channels), str(info.format))
 
 
-def load_audio(path: str | os.PathLike, sample_rate: int, offset: float = 0.0,
-               duration: float | None = None) -> torch.Tensor:
+def load_audio(
+    path: str | os.PathLike, sample_rate: int, offset: float = 0.0, duration: float | None = None
+) -> torch.Tensor:
     """Read any file soundfile understands (WAV, FLAC, OGG, ...) as mono at ``sample_rate``.
 
     Multichannel audio is averaged to mono; other rates are resampled with
@@ -161,8 +173,11 @@ class AudioStream:
         gcd = math.gcd(self.info.sample_rate, self.sample_rate)
         self._orig, self._new = self.info.sample_rate // gcd, self.sample_rate // gcd
         # as torchaudio computes the resampled length (in float32)
-        self.length = self.info.frames if self._orig == self._new else int(
-            torch.ceil(torch.as_tensor(self._new * self.info.frames / self._orig)))
+        self.length = (
+            self.info.frames
+            if self._orig == self._new
+            else int(torch.ceil(torch.as_tensor(self._new * self.info.frames / self._orig)))
+        )
         if self.info.format == "MP3":  # libsndfile 1.2.2 can return zeros when an MP3 is read in pieces
             block_frames = self.info.frames
         self._block = max(1, -(-block_frames // self._orig)) * self._orig  # a multiple of the reduced ratio
@@ -188,19 +203,20 @@ class AudioStream:
                 while done < frames:
                     data = f.read(self._block, dtype="float32", always_2d=True)
                     if not len(data):
-                        raise AudioError(f"{self.path}: ends after {offset + mono.shape[-1]} of {frames} frames "
-                                         "(truncated file?)")
+                        raise AudioError(
+                            f"{self.path}: ends after {offset + mono.shape[-1]} of {frames} frames (truncated file?)"
+                        )
                     read = torch.from_numpy(np.ascontiguousarray(data.T)).mean(dim=0)
                     mono = torch.cat([mono, validate_wav(read, str(self.path))])
                     available = offset + mono.shape[-1]
                     while done < frames and available >= min(done + self._block + context, frames):
                         end = min(done + self._block, frames)
                         first = max(0, done - context)
-                        segment = mono[first - offset:min(end + context, frames) - offset]
+                        segment = mono[first - offset : min(end + context, frames) - offset]
                         yield self._convert(segment, done - first, done, end)
                         done = end
                         keep = max(0, done - context)
-                        mono, offset = mono[keep - offset:], keep
+                        mono, offset = mono[keep - offset :], keep
         except AudioError:
             raise
         except Exception as err:  # soundfile raises several types (LibsndfileError, RuntimeError, ...)
@@ -214,7 +230,7 @@ class AudioStream:
         first = start // self._orig * self._new
         last = self.length if end == self.info.frames else end // self._orig * self._new
         skip = lead // self._orig * self._new
-        return out[skip: skip + last - first]
+        return out[skip : skip + last - first]
 
 
 class AudioWriter:
@@ -233,7 +249,7 @@ class AudioWriter:
     def close(self) -> None:
         self._file.close()
 
-    def __enter__(self) -> "AudioWriter":
+    def __enter__(self) -> AudioWriter:
         return self
 
     def __exit__(self, *exc) -> None:

@@ -32,9 +32,21 @@ from torch import nn
 from lmac.atomic import atomic_path
 from lmac.resources import resolve_checkpoint
 
-__all__ = ["CLASSIFIER_FORMAT", "EXPLAINER_FORMAT", "CheckpointError", "capture_init", "captured_config", "amend_config",
-           "versions", "fingerprint", "component_record", "build_component", "save_checkpoint", "load_checkpoint",
-           "read_weights_only"]
+__all__ = [
+    "CLASSIFIER_FORMAT",
+    "EXPLAINER_FORMAT",
+    "CheckpointError",
+    "capture_init",
+    "captured_config",
+    "amend_config",
+    "versions",
+    "fingerprint",
+    "component_record",
+    "build_component",
+    "save_checkpoint",
+    "load_checkpoint",
+    "read_weights_only",
+]
 
 CLASSIFIER_FORMAT = "lmac-classifier/1"
 EXPLAINER_FORMAT = "lmac-explainer/1"
@@ -105,17 +117,25 @@ def captured_config(module: Any) -> dict:
     config = module.__dict__.get("_config")
     if not isinstance(config, dict):
         reason = f" ({config})" if isinstance(config, Exception) else ""
-        raise NotImplementedError(f"{type(module).__name__} cannot be described in a checkpoint{reason}; "
-                                  "pass the object itself when loading instead")
+        raise NotImplementedError(
+            f"{type(module).__name__} cannot be described in a checkpoint{reason}; "
+            "pass the object itself when loading instead"
+        )
     return copy.deepcopy(config)
 
 
 def versions() -> dict[str, str]:
     """Versions of the packages a checkpoint depends on."""
-    from lmac import __version__
     import torchaudio
-    return {"lmac": str(__version__), "torch": str(torch.__version__), "torchaudio": str(torchaudio.__version__),
-            "python": platform.python_version()}
+
+    from lmac import __version__
+
+    return {
+        "lmac": str(__version__),
+        "torch": str(torch.__version__),
+        "torchaudio": str(torchaudio.__version__),
+        "python": platform.python_version(),
+    }
 
 
 def fingerprint(module: nn.Module) -> str:
@@ -136,8 +156,12 @@ def component_record(module: nn.Module) -> dict[str, Any]:
     then needs the object itself, which the fingerprint check ties to these weights.
     """
     cls = type(module)
-    record = {"target": f"{cls.__module__}.{cls.__qualname__}", "config": None, "state_dict": {},
-              "fingerprint": fingerprint(module)}
+    record = {
+        "target": f"{cls.__module__}.{cls.__qualname__}",
+        "config": None,
+        "state_dict": {},
+        "fingerprint": fingerprint(module),
+    }
     try:
         record["config"] = module.config()
     except NotImplementedError:
@@ -157,13 +181,17 @@ def build_component(record: dict, base: type, allow_external: bool = False, load
     """
     target = record["target"]
     if record.get("config") is None:
-        raise CheckpointError(f"the stored {target} could not be described (only its weight fingerprint is "
-                              "stored); pass the model itself: --classifier MODULE:FACTORY on the command line, "
-                              "classifier=... in Python")
+        raise CheckpointError(
+            f"the stored {target} could not be described (only its weight fingerprint is "
+            "stored); pass the model itself: --classifier MODULE:FACTORY on the command line, "
+            "classifier=... in Python"
+        )
     module_name, _, cls_name = target.rpartition(".")
     if not (module_name == "lmac" or module_name.startswith("lmac.")) and not allow_external:
-        raise CheckpointError(f"checkpoint names class {target!r} outside lmac; pass --allow-external "
-                              "(allow_external=True in Python) only for checkpoints you trust")
+        raise CheckpointError(
+            f"checkpoint names class {target!r} outside lmac; pass --allow-external "
+            "(allow_external=True in Python) only for checkpoints you trust"
+        )
     try:
         cls = getattr(importlib.import_module(module_name), cls_name)
     except (ImportError, AttributeError) as err:

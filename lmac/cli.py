@@ -31,31 +31,57 @@ HELP = """usage: lmac {train,benchmark,aggregate,explain,demo,report} ...
 def add_loading_arguments(p: argparse.ArgumentParser) -> None:
     """``--classifier`` and ``--allow-external``, the same for every command that loads an explainer
     (pass them to :func:`lmac.explainers.load_explainer`)."""
-    p.add_argument("--classifier", default=None, metavar="MODULE:FACTORY",
-                   help="your own classifier: MODULE (or path/to/file.py) and a function in it that returns an "
-                        "lmac AudioClassifier (needed for explainers of a TappedClassifier)")
-    p.add_argument("--allow-external", action="store_true",
-                   help="let the checkpoint name classes outside lmac (imports them): only for checkpoints you trust")
+    p.add_argument(
+        "--classifier",
+        default=None,
+        metavar="MODULE:FACTORY",
+        help="your own classifier: MODULE (or path/to/file.py) and a function in it that returns an "
+        "lmac AudioClassifier (needed for explainers of a TappedClassifier)",
+    )
+    p.add_argument(
+        "--allow-external",
+        action="store_true",
+        help="let the checkpoint name classes outside lmac (imports them): only for checkpoints you trust",
+    )
 
 
 def _parser(cmd: str) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog=f"lmac {cmd}")
     if cmd == "explain":
-        p.add_argument("inputs", nargs="+", help="audio files (WAV, FLAC, OGG, ...; any rate, mono or stereo), "
-                                                 "folders of them, or .txt files listing one path per line")
+        p.add_argument(
+            "inputs",
+            nargs="+",
+            help="audio files (WAV, FLAC, OGG, ...; any rate, mono or stereo), "
+            "folders of them, or .txt files listing one path per line",
+        )
         p.add_argument("--target", default=None, help="class name or index (default: the classifier's top class)")
         p.add_argument("--batch-size", type=int, default=16, help="windows explained per batch (default %(default)s)")
-        p.add_argument("--lyrics", default=None, metavar="TEXT", help="a text file with the song's lyrics: explain "
-                       "one song and its words with MultimodalLIME (the checkpoint is an audio + lyrics classifier)")
-        p.add_argument("--samples", type=int, default=1000,
-                       help="with --lyrics: LIME perturbations (default %(default)s)")
-        p.add_argument("--shard", default="0/1", metavar="I/N", help="explain only input i of the full list where "
-                       "i %% N == I (run the N shards with the same arguments and --out; default %(default)s)")
+        p.add_argument(
+            "--lyrics",
+            default=None,
+            metavar="TEXT",
+            help="a text file with the song's lyrics: explain "
+            "one song and its words with MultimodalLIME (the checkpoint is an audio + lyrics classifier)",
+        )
+        p.add_argument(
+            "--samples", type=int, default=1000, help="with --lyrics: LIME perturbations (default %(default)s)"
+        )
+        p.add_argument(
+            "--shard",
+            default="0/1",
+            metavar="I/N",
+            help="explain only input i of the full list where "
+            "i %% N == I (run the N shards with the same arguments and --out; default %(default)s)",
+        )
     else:
         p.add_argument("--n", type=int, default=5, help="number of generated clips")
         p.add_argument("--seed", type=int, default=1234, help="seed of the generated clips")
-    p.add_argument("--checkpoint", default=None, help=f"exported explainer: a .pt path or the name of a shipped one "
-                   f"(default {DEFAULT_CHECKPOINT}; with --lyrics a classifier, default multimodal_classifier)")
+    p.add_argument(
+        "--checkpoint",
+        default=None,
+        help=f"exported explainer: a .pt path or the name of a shipped one "
+        f"(default {DEFAULT_CHECKPOINT}; with --lyrics a classifier, default multimodal_classifier)",
+    )
     p.add_argument("--out", required=True, help="output folder")
     p.add_argument("--device", default="cpu", help="torch device, e.g. cuda")
     add_loading_arguments(p)
@@ -70,18 +96,23 @@ def _explain(cmd: str, argv: list[str]) -> int:
     from lmac.explainers.concepts import TwoLevelExplainer
     from lmac.explainers.loading import load_explainer
     from lmac.tasks.explain import run_demo, write_index
+
     if cmd == "demo" and args.n < 1:
         raise ValueError("--n must be at least 1")
     if cmd == "explain" and args.batch_size < 1:
         raise ValueError("--batch-size must be at least 1")
     explainer = load_explainer(args.checkpoint, args.classifier, args.allow_external, map_location=args.device)
     if cmd == "explain":
-        return _explain_concepts(args, explainer) if isinstance(explainer, TwoLevelExplainer) \
+        return (
+            _explain_concepts(args, explainer)
+            if isinstance(explainer, TwoLevelExplainer)
             else _explain_files(args, explainer)
+        )
     done = _print_rows(cmd, run_demo(explainer, args.out, n=args.n, seed=args.seed), args.n)
     write_index(done, args.out, checkpoint=str(args.checkpoint), method=explainer.name)
     print(f"wrote {len(done)} explanation(s) to {args.out}")
     from lmac.report import write_report
+
     print(f"wrote {write_report([args.out])}")
     return 0
 
@@ -90,6 +121,7 @@ def _explain_concepts(args: argparse.Namespace, explainer) -> int:
     """``lmac explain`` with a concept classifier: both levels per clip, whole clips (not sharded)."""
     from lmac.tasks.concepts import explain_concept_inputs
     from lmac.tasks.explain import collect_inputs, write_index
+
     if args.shard not in (None, "0/1"):
         raise ValueError("--shard is not supported for a concept classifier's two-level explanations")
     inputs = collect_inputs(args.inputs)
@@ -97,8 +129,10 @@ def _explain_concepts(args: argparse.Namespace, explainer) -> int:
     done = _print_rows("explain", explain_concept_inputs(explainer, inputs, args.out, target), len(inputs))
     write_index(done, args.out, checkpoint=str(args.checkpoint), method=explainer.name)
     failed = sum(row["status"] != "ok" for row in done)
-    print(f"wrote {len(done) - failed} explanation(s) to {args.out}"
-          + (f"; {failed} input(s) failed (see {args.out}/index.csv)" if failed else ""))
+    print(
+        f"wrote {len(done) - failed} explanation(s) to {args.out}"
+        + (f"; {failed} input(s) failed (see {args.out}/index.csv)" if failed else "")
+    )
     return 1 if failed else 0
 
 
@@ -109,17 +143,19 @@ def _explain_files(args: argparse.Namespace, explainer) -> int:
 
     from lmac.sharding import Shard
     from lmac.tasks.explain import collect_inputs, complete_index, explain_shard, write_index
+
     shard, inputs = Shard.parse(args.shard), collect_inputs(args.inputs)
     checkpoint = os.path.abspath(args.checkpoint) if os.path.exists(args.checkpoint) else args.checkpoint
     run = json.dumps([checkpoint, args.classifier, args.target])
     target = None if args.target is None else explainer.classifier.class_index(args.target)
-    rows = explain_shard(explainer, inputs, args.out, run, shard, target, args.batch_size,
-                         progress=sys.stderr.isatty())
+    rows = explain_shard(explainer, inputs, args.out, run, shard, target, args.batch_size, progress=sys.stderr.isatty())
     done = _print_rows("explain", rows, len(inputs))
     failed, resumed = sum(r["status"] != "ok" for r in done), sum(bool(r.get("resumed")) for r in done)
-    print(f"wrote {len(done) - failed - resumed} explanation(s) to {args.out}"
-          + (f" ({resumed} done by an earlier run)" if resumed else "")
-          + (f"; {failed} input(s) failed (see {args.out}/index.csv)" if failed else ""))
+    print(
+        f"wrote {len(done) - failed - resumed} explanation(s) to {args.out}"
+        + (f" ({resumed} done by an earlier run)" if resumed else "")
+        + (f"; {failed} input(s) failed (see {args.out}/index.csv)" if failed else "")
+    )
     index = complete_index(inputs, args.out, run)
     if index is None:
         print(f"shard {args.shard} done; {args.out}/index.csv is written when every shard is")
@@ -132,13 +168,22 @@ def _explain_song(args) -> int:
     """``lmac explain SONG --lyrics TEXT``: one song, its audio components and words (MultimodalLIME)."""
     from lmac.tasks.explain import format_row, write_index
     from lmac.tasks.song import DEFAULT_SONG_CHECKPOINT, explain_song
+
     if len(args.inputs) != 1:
         raise ValueError(f"--lyrics explains one song: give one audio file, got {len(args.inputs)} inputs")
     if args.samples < 2:
         raise ValueError("--samples must be at least 2")
     checkpoint = args.checkpoint or DEFAULT_SONG_CHECKPOINT
-    row = explain_song(args.inputs[0], args.lyrics, args.out, checkpoint, args.target, n_samples=args.samples,
-                       device=args.device, progress=sys.stderr.isatty())
+    row = explain_song(
+        args.inputs[0],
+        args.lyrics,
+        args.out,
+        checkpoint,
+        args.target,
+        n_samples=args.samples,
+        device=args.device,
+        progress=sys.stderr.isatty(),
+    )
     print(format_row({}, header=True))
     print(format_row(row))
     ranked = json.loads((Path(args.out) / row["json"]).read_text())["extras"]["ranking"][0]
@@ -149,12 +194,15 @@ def _explain_song(args) -> int:
 
 
 def _merge(argv: list[str]) -> int:
-    p = argparse.ArgumentParser(prog="lmac benchmark merge", description="Combine the per-clip rows of the shards "
-                                "of one benchmark run (their run folders) into one table.")
+    p = argparse.ArgumentParser(
+        prog="lmac benchmark merge",
+        description="Combine the per-clip rows of the shards of one benchmark run (their run folders) into one table.",
+    )
     p.add_argument("run_dirs", nargs="+", help="the shards' run folders (each holds rows/*.jsonl)")
     p.add_argument("--out", default=None, help="where results.* and examples/ go (default: the first folder)")
     args = p.parse_args(argv)
     from lmac.benchmark import merge_runs, to_markdown
+
     out = args.out or args.run_dirs[0]
     print(to_markdown(merge_runs(args.run_dirs, out)))
     print(f"wrote {out}/results.json, .csv, .md")
@@ -165,6 +213,7 @@ def _print_rows(cmd: str, rows, n_inputs: int) -> list[dict]:
     """Print each index row as it comes; a lone input's failure is raised (its one-line error, exit 2)."""
     from lmac.audio import AudioError
     from lmac.tasks.explain import format_row
+
     done = []
     print(format_row({}, header=True), flush=True)
     for row in rows:
@@ -175,23 +224,36 @@ def _print_rows(cmd: str, rows, n_inputs: int) -> list[dict]:
         print(format_row(row), flush=True)
         if "levels" in row:  # a concept classifier's two levels
             from lmac.tasks.concepts import format_levels
+
             print(format_levels(row["levels"]), flush=True)
         done.append(row)
     return done
 
 
 def _report(argv: list[str]) -> int:
-    p = argparse.ArgumentParser(prog="lmac report", description="Write one self-contained HTML page (audio and "
-                                "figures embedded) for lmac explain / lmac demo output folders or a benchmark run.")
+    p = argparse.ArgumentParser(
+        prog="lmac report",
+        description="Write one self-contained HTML page (audio and "
+        "figures embedded) for lmac explain / lmac demo output folders or a benchmark run.",
+    )
     p.add_argument("folders", nargs="+", help="lmac explain / demo output folder(s), or one benchmark run folder")
     p.add_argument("--out", default=None, help="the page (default: FOLDER/report.html)")
     p.add_argument("--max-clips", type=int, default=50, help="clips with players and figures (default %(default)s)")
-    p.add_argument("--audio", default="ogg", choices=["ogg", "flac"], help="embedded audio: Ogg Vorbis (small) or "
-                   "FLAC (lossless); default %(default)s")
-    p.add_argument("--max-seconds", type=float, default=30.0, help="players hold the first N seconds of each clip "
-                   "(default %(default)s)")
+    p.add_argument(
+        "--audio",
+        default="ogg",
+        choices=["ogg", "flac"],
+        help="embedded audio: Ogg Vorbis (small) or FLAC (lossless); default %(default)s",
+    )
+    p.add_argument(
+        "--max-seconds",
+        type=float,
+        default=30.0,
+        help="players hold the first N seconds of each clip (default %(default)s)",
+    )
     args = p.parse_args(argv)
     from lmac.report import PageOptions, write_report
+
     page = write_report(args.folders, args.out, PageOptions(args.max_clips, args.audio, args.max_seconds))
     print(f"wrote {page} ({page.stat().st_size / 1e6:.1f} MB)")
     return 0
@@ -212,6 +274,7 @@ def main(argv: list[str] | None = None) -> int:
         cmd, rest = "benchmark merge", rest[1:]
     elif cmd in ("train", "benchmark", "aggregate"):
         import runpy
+
         # Run the Hydra app as __main__ (for train, so Lightning's DDP launcher re-runs
         # `python -m lmac.tasks.train_app OVERRIDES` in its worker processes).
         sys.argv = [sys.argv[0], *rest]
@@ -222,6 +285,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     from lmac.audio import AudioError
     from lmac.checkpoint import CheckpointError
+
     try:
         if cmd == "report":
             return _report(rest)

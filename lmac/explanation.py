@@ -28,8 +28,9 @@ def _jsonable(value: Any) -> Any:
     return repr(value)
 
 
-def clip_record(method: str, sample_rate: int, target: int, grid: STFTConfig, info: dict | None = None,
-                extras: dict | None = None) -> dict:
+def clip_record(
+    method: str, sample_rate: int, target: int, grid: STFTConfig, info: dict | None = None, extras: dict | None = None
+) -> dict:
     """The JSON record written beside one explained clip: ``method``, ``sample_rate``, ``target``,
     ``grid`` (the saliency's STFT grid, ``{"n_fft", "hop_length"}``), then the fields of ``info``,
     then ``extras`` (made JSON-friendly)."""
@@ -71,7 +72,9 @@ class Explanation:
             raise ValueError(f"Explanation.wav must be (B, T), got {tuple(self.wav.shape)}")
         for name in ("explanation_wav", "residual_wav"):
             if getattr(self, name).shape != self.wav.shape:
-                raise ValueError(f"Explanation.{name} shape {tuple(getattr(self, name).shape)} != wav {tuple(self.wav.shape)}")
+                raise ValueError(
+                    f"Explanation.{name} shape {tuple(getattr(self, name).shape)} != wav {tuple(self.wav.shape)}"
+                )
         if self.saliency.dim() != 3 or self.saliency.shape[0] != self.wav.shape[0]:
             raise ValueError(f"Explanation.saliency must be (B, F, frames), got {tuple(self.saliency.shape)}")
         if self.target.shape != (self.wav.shape[0],):
@@ -79,17 +82,25 @@ class Explanation:
         if not isinstance(self.grid, STFTConfig):
             raise TypeError(f"Explanation.grid must be an STFTConfig, got {type(self.grid).__name__}")
         if tuple(self.saliency.shape[1:]) != self.grid.shape(self.wav.shape[-1]):
-            raise ValueError(f"Explanation.saliency {tuple(self.saliency.shape)} is not on its grid ({self.grid}: "
-                             f"{self.grid.shape(self.wav.shape[-1])} for {self.wav.shape[-1]} samples)")
+            raise ValueError(
+                f"Explanation.saliency {tuple(self.saliency.shape)} is not on its grid ({self.grid}: "
+                f"{self.grid.shape(self.wav.shape[-1])} for {self.wav.shape[-1]} samples)"
+            )
 
     def __len__(self) -> int:
         return self.wav.shape[0]
 
-    def detach(self) -> "Explanation":
+    def detach(self) -> Explanation:
         """A copy on the CPU with no autograd history."""
         return Explanation(
-            self.wav.detach().cpu(), self.explanation_wav.detach().cpu(), self.residual_wav.detach().cpu(),
-            self.saliency.detach().cpu(), self.target.detach().cpu(), self.method, self.sample_rate, self.grid,
+            self.wav.detach().cpu(),
+            self.explanation_wav.detach().cpu(),
+            self.residual_wav.detach().cpu(),
+            self.saliency.detach().cpu(),
+            self.target.detach().cpu(),
+            self.method,
+            self.sample_rate,
+            self.grid,
             dict(self.extras),
         )
 
@@ -111,8 +122,9 @@ class Explanation:
                 path = directory / f"{name}.{kind}.wav"
                 save_audio(path, sig, self.sample_rate)
                 written.append(path)
-            record = clip_record(self.method, self.sample_rate, int(self.target[i]), self.grid,
-                                 info[i] if info else None, self.extras)
+            record = clip_record(
+                self.method, self.sample_rate, int(self.target[i]), self.grid, info[i] if info else None, self.extras
+            )
             path = directory / f"{name}.json"
             path.write_text(json.dumps(record, indent=2))
             written.append(path)

@@ -26,8 +26,9 @@ def total_variation(x: torch.Tensor) -> torch.Tensor:
     return tv
 
 
-def masked_in_out(logits_in: torch.Tensor, logits_out: torch.Tensor, target: torch.Tensor,
-                  output: str) -> tuple[torch.Tensor, torch.Tensor]:
+def masked_in_out(
+    logits_in: torch.Tensor, logits_out: torch.Tensor, target: torch.Tensor, output: str
+) -> tuple[torch.Tensor, torch.Tensor]:
     """The masked-in and masked-out terms per example, ``(B,)`` each, for the classifier's ``output``.
 
     softmax: ``loss_in = CE(logits_in, target)`` and ``loss_out = -log(1 - p_out)`` with
@@ -65,19 +66,34 @@ class LMACLoss(nn.Module):
     ``output`` is the classifier's output type (``classifier.output``, passed at wiring time).
     """
 
-    def __init__(self, w_in: float = 4.0, w_out: float = 0.2, w_l1: float = 0.4, w_tv: float = 0.0,
-                 w_consistency: float = 0.0, output: str = "softmax"):
+    def __init__(
+        self,
+        w_in: float = 4.0,
+        w_out: float = 0.2,
+        w_l1: float = 0.4,
+        w_tv: float = 0.0,
+        w_consistency: float = 0.0,
+        output: str = "softmax",
+    ):
         super().__init__()
         self.output = check_output(output)
         if self.output == "regression":
-            raise ValueError("LMACLoss is for class outputs (softmax / sigmoid); a regression output needs a "
-                             "regression form of the masked-in / masked-out terms")
+            raise ValueError(
+                "LMACLoss is for class outputs (softmax / sigmoid); a regression output needs a "
+                "regression form of the masked-in / masked-out terms"
+            )
         self.weights = {"loss_in": w_in, "loss_out": w_out, "l1": w_l1, "tv": w_tv}
         self.w_consistency = float(w_consistency)
 
-    def forward(self, logits_in: torch.Tensor, logits_out: torch.Tensor, target: torch.Tensor,
-                sparsity: torch.Tensor, wav: torch.Tensor | None = None,
-                rebuilt_wav: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
+    def forward(
+        self,
+        logits_in: torch.Tensor,
+        logits_out: torch.Tensor,
+        target: torch.Tensor,
+        sparsity: torch.Tensor,
+        wav: torch.Tensor | None = None,
+        rebuilt_wav: torch.Tensor | None = None,
+    ) -> dict[str, torch.Tensor]:
         """``logits_in/out (B, C)``, ``target (B,)``, ``sparsity (B, F, N)``, optionally the input
         ``wav (B, T)`` and ``rebuilt_wav`` = explanation + residual ``(B, T)`` -> named scalar terms."""
         if self.w_consistency and (wav is None or rebuilt_wav is None):

@@ -17,8 +17,15 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-__all__ = ["OUTPUT_TYPES", "check_output", "require_output", "probabilities", "target_probability", "classification_loss",
-           "classification_accuracy"]
+__all__ = [
+    "OUTPUT_TYPES",
+    "check_output",
+    "require_output",
+    "probabilities",
+    "target_probability",
+    "classification_loss",
+    "classification_accuracy",
+]
 
 OUTPUT_TYPES = ("softmax", "sigmoid", "regression")
 
@@ -35,8 +42,10 @@ def require_output(actual: str, expected: str | None, what: str) -> None:
     configuration asks for (e.g. a multi-label experiment, ``classifier.output=sigmoid``), in one
     line naming ``what``; ``expected=None`` accepts either."""
     if expected is not None and check_output(expected) != actual:
-        raise ValueError(f"{what} has {actual} outputs, but this configuration needs a classifier with "
-                         f"{expected} outputs (classifier.output={expected})")
+        raise ValueError(
+            f"{what} has {actual} outputs, but this configuration needs a classifier with "
+            f"{expected} outputs (classifier.output={expected})"
+        )
 
 
 def probabilities(logits: torch.Tensor, output: str) -> torch.Tensor:
@@ -65,8 +74,9 @@ def classification_loss(logits: torch.Tensor, labels: torch.Tensor, output: str)
     return F.binary_cross_entropy_with_logits(logits, labels.to(logits.dtype))
 
 
-def classification_accuracy(logits: torch.Tensor, labels: torch.Tensor, output: str,
-                            threshold: float = 0.5) -> torch.Tensor:
+def classification_accuracy(
+    logits: torch.Tensor, labels: torch.Tensor, output: str, threshold: float = 0.5
+) -> torch.Tensor:
     """Share of clips classified right, a scalar: top-1 against ``labels (B,)`` (softmax), or the set of
     classes with probability >= ``threshold`` equal to the multi-hot ``labels (B, C)`` (sigmoid).
     Regression outputs have no accuracy (a one-line ``ValueError``)."""

@@ -9,8 +9,14 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-__all__ = ["PACKAGE_DIR", "CONFIG_DIR", "CHECKPOINT_DIR", "shipped_checkpoints", "shipped_checkpoint",
-           "resolve_checkpoint"]
+__all__ = [
+    "PACKAGE_DIR",
+    "CONFIG_DIR",
+    "CHECKPOINT_DIR",
+    "shipped_checkpoints",
+    "shipped_checkpoint",
+    "resolve_checkpoint",
+]
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 CONFIG_DIR = Path(os.environ.get("LMAC_CONFIG_DIR", PACKAGE_DIR / "conf")).resolve()

@@ -37,15 +37,20 @@ class Shard:
     count: int = 1
 
     def __post_init__(self) -> None:
-        if isinstance(self.index, bool) or isinstance(self.count, bool) or \
-                not isinstance(self.index, int) or not isinstance(self.count, int):
+        if (
+            isinstance(self.index, bool)
+            or isinstance(self.count, bool)
+            or not isinstance(self.index, int)
+            or not isinstance(self.count, int)
+        ):
             raise ShardError(f"a shard is two integers (index, count), got {self.index!r}, {self.count!r}")
         if self.count < 1 or not 0 <= self.index < self.count:
-            raise ShardError(f"shard index must be in [0, count) with count >= 1, got index {self.index}, "
-                             f"count {self.count}")
+            raise ShardError(
+                f"shard index must be in [0, count) with count >= 1, got index {self.index}, count {self.count}"
+            )
 
     @classmethod
-    def parse(cls, text: str) -> "Shard":
+    def parse(cls, text: str) -> Shard:
         """``"I/N"`` (e.g. ``"0/4"``, the command-line form) -> ``Shard(I, N)``."""
         index, sep, count = str(text).partition("/")
         if not sep or not index.strip().isdigit() or not count.strip().isdigit():
@@ -84,8 +89,9 @@ def read_rows(path: str | os.PathLike) -> list[dict]:
         try:
             rows.append(json.loads(line))
         except ValueError:
-            raise ShardError(f"{path}, line {number}: not a JSON row; the file is damaged "
-                             "(remove it to run those items again)") from None
+            raise ShardError(
+                f"{path}, line {number}: not a JSON row; the file is damaged (remove it to run those items again)"
+            ) from None
     return rows
 
 
@@ -102,7 +108,7 @@ class RowWriter:
         self.path = Path(path)
         self._file = None
 
-    def __enter__(self) -> "RowWriter":
+    def __enter__(self) -> RowWriter:
         return self
 
     def __exit__(self, *exc) -> None:

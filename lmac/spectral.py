@@ -29,12 +29,17 @@ class STFTConfig:
     hop_length: int = 128
 
     def __post_init__(self) -> None:
-        if not (isinstance(self.n_fft, int) and isinstance(self.hop_length, int)) or not 0 < self.hop_length <= self.n_fft:
-            raise ValueError(f"an STFT grid needs integers 0 < hop_length <= n_fft, got n_fft={self.n_fft!r}, "
-                             f"hop_length={self.hop_length!r}")
+        if (
+            not (isinstance(self.n_fft, int) and isinstance(self.hop_length, int))
+            or not 0 < self.hop_length <= self.n_fft
+        ):
+            raise ValueError(
+                f"an STFT grid needs integers 0 < hop_length <= n_fft, got n_fft={self.n_fft!r}, "
+                f"hop_length={self.hop_length!r}"
+            )
 
     @classmethod
-    def of(cls, grid: "STFTConfig | Mapping | None") -> "STFTConfig":
+    def of(cls, grid: STFTConfig | Mapping | None) -> STFTConfig:
         """The grid given as an ``STFTConfig``, a mapping (a checkpoint record, a config node) or ``None``
         (the default grid)."""
         if grid is None:
@@ -43,8 +48,9 @@ class STFTConfig:
             return grid
         if isinstance(grid, Mapping):
             return cls(**{str(k): int(v) for k, v in grid.items() if k != "_target_"})
-        raise TypeError(f"stft must be an STFTConfig, a mapping with n_fft / hop_length, or None; "
-                        f"got {type(grid).__name__}")
+        raise TypeError(
+            f"stft must be an STFTConfig, a mapping with n_fft / hop_length, or None; got {type(grid).__name__}"
+        )
 
     @property
     def n_freq(self) -> int:
@@ -85,8 +91,9 @@ class STFT(nn.Module):
         g = self.grid
         flat = wav.reshape(-1, wav.shape[-1])
         pad_mode = "reflect" if wav.shape[-1] > g.n_fft // 2 else "constant"
-        spec = torch.stft(flat, g.n_fft, g.hop_length, window=self.window, center=True, pad_mode=pad_mode,
-                          return_complex=True)
+        spec = torch.stft(
+            flat, g.n_fft, g.hop_length, window=self.window, center=True, pad_mode=pad_mode, return_complex=True
+        )
         return spec.reshape(*wav.shape[:-1], *spec.shape[-2:])
 
     def forward(self, wav: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -128,8 +135,14 @@ class LogMel(nn.Module):
         n_mels, f_min, f_max: mel filterbank settings.
     """
 
-    def __init__(self, sample_rate: int, grid: STFTConfig | Mapping | None = None, n_mels: int = 64,
-                 f_min: float = 20.0, f_max: float | None = None):
+    def __init__(
+        self,
+        sample_rate: int,
+        grid: STFTConfig | Mapping | None = None,
+        n_mels: int = 64,
+        f_min: float = 20.0,
+        f_max: float | None = None,
+    ):
         super().__init__()
         self.stft = STFT(grid)
         self.mel = torchaudio.transforms.MelScale(

@@ -21,8 +21,13 @@ def tone(freq: float, seconds: float, sample_rate: int, seed: int = 0, amp: floa
     return (amp * np.sin(2 * np.pi * freq * t) + 0.01 * rng.standard_normal(len(t))).astype(np.float32)
 
 
-def make_esc50(root: Path, per_fold: int = 1, seconds: float = 1.0, sample_rate: int = 8000,
-               folds: tuple[int, ...] = (1, 2, 3, 4, 5)) -> Path:
+def make_esc50(
+    root: Path,
+    per_fold: int = 1,
+    seconds: float = 1.0,
+    sample_rate: int = 8000,
+    folds: tuple[int, ...] = (1, 2, 3, 4, 5),
+) -> Path:
     """``root/audio/{fold}-{id}-A-{target}.wav`` + ``root/meta/esc50.csv``; class ``k`` is a tone at
     ``300 * (k + 1)`` Hz. Rate 8 kHz so loaders must resample; clip ``siren`` files are stereo."""
     (root / "audio").mkdir(parents=True, exist_ok=True)
@@ -35,8 +40,17 @@ def make_esc50(root: Path, per_fold: int = 1, seconds: float = 1.0, sample_rate:
                 wav = tone(300 * (target + 1), seconds, sample_rate, seed=fold * 100 + target * 10 + i)
                 data = np.stack([wav, 0.5 * wav], axis=1) if category == "siren" else wav
                 sf.write(str(root / "audio" / name), data, sample_rate)
-                rows.append({"filename": name, "fold": fold, "target": target, "category": category,
-                             "esc10": "False", "src_file": str(100 * target + i), "take": "A"})
+                rows.append(
+                    {
+                        "filename": name,
+                        "fold": fold,
+                        "target": target,
+                        "category": category,
+                        "esc10": "False",
+                        "src_file": str(100 * target + i),
+                        "take": "A",
+                    }
+                )
     with (root / "meta" / "esc50.csv").open("w", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=list(rows[0]))
         writer.writeheader()
@@ -63,8 +77,14 @@ def make_musdb(root: Path, tracks: dict[str, list[str]], seconds: float = 2.0, s
     return root
 
 
-def make_cnn14_folder(folder: Path, class_names: list[str], n_mels: int = 32, emb_dim: int = 32,
-                      encoder_order: list[str] | None = None, seed: int = 0):
+def make_cnn14_folder(
+    folder: Path,
+    class_names: list[str],
+    n_mels: int = 32,
+    emb_dim: int = 32,
+    encoder_order: list[str] | None = None,
+    seed: int = 0,
+):
     """Save a randomly initialised CNN14 the way SpeechBrain's recipes do (``embedding_model.ckpt``,
     ``classifier.ckpt`` and, if ``encoder_order`` is given, ``label_encoder.txt``). Returns the model."""
     from lmac.classifiers import Cnn14Classifier

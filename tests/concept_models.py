@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import torch
+from conftest import SR
 from torch import nn
 
-from conftest import SR
 from lmac.classifiers import ConceptCNN
 from lmac.classifiers.concepts import ConceptClassifier
 from lmac.spectral import STFT, STFTConfig
@@ -36,7 +36,9 @@ class BandConcepts(ConceptClassifier):
     def concepts(self, wav):
         power = self._power(wav)
         freqs = torch.linspace(0, SR / 2, power.shape[1])
-        return 1e-3 * torch.stack([power[:, freqs < 1000].sum(1).mean(-1), power[:, freqs > 2000].sum(1).mean(-1)], dim=1)
+        return 1e-3 * torch.stack(
+            [power[:, freqs < 1000].sum(1).mean(-1), power[:, freqs > 2000].sum(1).mean(-1)], dim=1
+        )
 
     def forward(self, wav):
         return self.layer(self.concepts(wav))
@@ -48,11 +50,15 @@ class BandConcepts(ConceptClassifier):
 def two_tones(seconds: float = 0.5) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
     """A clip ``(1, T)`` of a 200 Hz tone (stem ``bass``) and a 3 kHz tone (stem ``whistle``), equal level."""
     t = torch.arange(int(seconds * SR)) / SR
-    stems = {"bass": 0.3 * torch.sin(2 * torch.pi * 200 * t)[None], "whistle": 0.3 * torch.sin(2 * torch.pi * 3000 * t)[None]}
+    stems = {
+        "bass": 0.3 * torch.sin(2 * torch.pi * 200 * t)[None],
+        "whistle": 0.3 * torch.sin(2 * torch.pi * 3000 * t)[None],
+    }
     return stems["bass"] + stems["whistle"], stems
 
 
 def tiny_concept_cnn(seconds: float = 2.0) -> ConceptCNN:
     from lmac.data.concepts import CONCEPTS, EMOTIONS
+
     torch.manual_seed(0)
     return ConceptCNN(EMOTIONS, CONCEPTS, sample_rate=SR, clip_seconds=seconds, n_mels=32, channels=(4, 8)).freeze()

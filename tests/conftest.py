@@ -17,8 +17,9 @@ CLASSES = ["piano", "guitar", "organ", "flute"]
 
 def tiny_classifier(classes=CLASSES, seconds: float = 0.5, output: str = "softmax") -> MelCNN:
     torch.manual_seed(0)
-    return MelCNN(list(classes), sample_rate=SR, clip_seconds=seconds, n_mels=32, channels=(4, 8),
-                  output=output).freeze()
+    return MelCNN(
+        list(classes), sample_rate=SR, clip_seconds=seconds, n_mels=32, channels=(4, 8), output=output
+    ).freeze()
 
 
 def tiny_head(classifier) -> SpectrogramMaskHead:
@@ -46,8 +47,10 @@ def tone() -> torch.Tensor:
 @pytest.fixture
 def write_wav(tmp_path):
     """Write a ``(T,)`` or ``(T, channels)`` array to ``tmp_path/name``."""
+
     def _write(name: str, data, sample_rate: int = SR, subtype: str | None = None):
         path = tmp_path / name
         sf.write(str(path), np.asarray(data, dtype=np.float32), sample_rate, subtype=subtype)
         return path
+
     return _write

@@ -13,8 +13,9 @@ REPO = Path(__file__).resolve().parents[1]
 def run_cli(*args: str, timeout: int = 600) -> subprocess.CompletedProcess:
     """Run ``python -m lmac ARGS`` the way a user runs ``lmac ARGS``."""
     env = {**os.environ, "WANDB_MODE": "offline", "PYTHONUNBUFFERED": "1", "HYDRA_FULL_ERROR": "1"}
-    return subprocess.run([sys.executable, "-m", "lmac", *args], capture_output=True, text=True, timeout=timeout,
-                          cwd=REPO, env=env)
+    return subprocess.run(
+        [sys.executable, "-m", "lmac", *args], capture_output=True, text=True, timeout=timeout, cwd=REPO, env=env
+    )
 
 
 def compose(overrides: list[str], run_dir: Path):

@@ -3,8 +3,16 @@ import pytest
 import torch
 
 from lmac.atomic import atomic_paths
-from lmac.audio import (AudioError, AudioStream, AudioWriter, fix_length, load_audio, peak_normalize, save_audio,
-                        validate_wav)
+from lmac.audio import (
+    AudioError,
+    AudioStream,
+    AudioWriter,
+    fix_length,
+    load_audio,
+    peak_normalize,
+    save_audio,
+    validate_wav,
+)
 
 
 def test_load_downmixes_stereo_and_resamples(write_wav):
@@ -65,8 +73,17 @@ def test_fix_length_and_peak():
     assert torch.allclose(peak_normalize(torch.tensor([[0.1, -0.2]]), 0.8), torch.tensor([[0.4, -0.8]]))
 
 
-@pytest.mark.parametrize("rate,n_frames,channels", [(44100, 44100 * 3 + 13, 2), (16000, 50000, 1), (8000, 3, 1),
-                                                     (22050, 1, 1), (48000, 48000 * 2 + 5, 1), (16000, 12345, 1)])
+@pytest.mark.parametrize(
+    "rate,n_frames,channels",
+    [
+        (44100, 44100 * 3 + 13, 2),
+        (16000, 50000, 1),
+        (8000, 3, 1),
+        (22050, 1, 1),
+        (48000, 48000 * 2 + 5, 1),
+        (16000, 12345, 1),
+    ],
+)
 @pytest.mark.parametrize("block_frames", [1000, 1 << 18])
 def test_stream_reads_what_load_audio_reads(write_wav, rate, n_frames, channels, block_frames):
     data = 0.3 * np.random.default_rng(n_frames).standard_normal((n_frames, channels))
@@ -101,9 +118,11 @@ def test_writer_in_an_atomic_set(tmp_path):
 @pytest.mark.parametrize("fmt,subtype,suffix", [("OGG", "VORBIS", ".ogg"), ("MP3", "MPEG_LAYER_III", ".mp3")])
 def test_stream_of_lossy_formats(tmp_path, fmt, subtype, suffix):
     import soundfile as sf
+
     path = tmp_path / f"tone{suffix}"  # a pure tone: libsndfile returned silence for this MP3 read in pieces
-    sf.write(str(path), (0.3 * np.sin(np.arange(44100 * 3) * 0.05)).astype(np.float32), 44100, format=fmt,
-             subtype=subtype)
+    sf.write(
+        str(path), (0.3 * np.sin(np.arange(44100 * 3) * 0.05)).astype(np.float32), 44100, format=fmt, subtype=subtype
+    )
     whole = load_audio(path, 16000)
     streamed = torch.cat(list(AudioStream(path, 16000, block_frames=1000)))
     assert torch.allclose(streamed, whole, atol=1e-6) and whole.abs()[-16000:].amax() > 0.2

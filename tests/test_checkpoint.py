@@ -1,7 +1,7 @@
 import pytest
 import torch
-
 from conftest import tiny_classifier
+
 from lmac.checkpoint import CheckpointError, build_component, component_record, fingerprint, load_checkpoint
 from lmac.classifiers import AudioClassifier, load_classifier, save_classifier
 from lmac.heads import MaskHead
@@ -53,11 +53,17 @@ def test_unreadable_or_wrong_format(tmp_path, content):
 
 def test_explainer_on_an_undescribable_classifier_exports_by_fingerprint(tmp_path):
     from conftest import tiny_head
+
     from lmac.classifiers import TappedClassifier
     from lmac.explainers import LMAC
 
-    net = torch.nn.Sequential(torch.nn.Conv1d(1, 4, 9, stride=4), torch.nn.ReLU(), torch.nn.AdaptiveAvgPool1d(1),
-                              torch.nn.Flatten(), torch.nn.Linear(4, 2))
+    net = torch.nn.Sequential(
+        torch.nn.Conv1d(1, 4, 9, stride=4),
+        torch.nn.ReLU(),
+        torch.nn.AdaptiveAvgPool1d(1),
+        torch.nn.Flatten(),
+        torch.nn.Linear(4, 2),
+    )
     clf = TappedClassifier(net, ["1"], 16000, ["a", "b"], 0.25, preprocess=lambda w: w.unsqueeze(1)).freeze()
     LMAC(clf, tiny_head(clf)).export(tmp_path / "e.pt")
     with pytest.raises(CheckpointError, match="pass the model itself: --classifier MODULE:FACTORY"):
@@ -83,8 +89,12 @@ def test_capture_init_records_the_call_as_plain_values():
             self.width = width
 
     part = Part([(1, 2), (3, 4)], STFTConfig(1024, 256), note="x")
-    assert captured_config(part) == {"shapes": [[1, 2], [3, 4]], "grid": {"n_fft": 1024, "hop_length": 256},
-                                     "width": 4, "note": "x"}
+    assert captured_config(part) == {
+        "shapes": [[1, 2], [3, 4]],
+        "grid": {"n_fft": 1024, "hop_length": 256},
+        "width": 4,
+        "note": "x",
+    }
     captured_config(part)["width"] = 0  # a copy
     assert captured_config(part)["width"] == 4 and part.width == 4
     with pytest.raises(NotImplementedError, match="cannot record an init argument of type Tensor"):

@@ -4,7 +4,6 @@ import json
 
 import numpy as np
 import pytest
-
 from conftest import SR
 from helpers import run_cli
 
@@ -12,7 +11,9 @@ from helpers import run_cli
 @pytest.fixture(scope="module")
 def checkpoint(tmp_path_factory):
     from conftest import tiny_classifier, tiny_head
+
     from lmac.explainers import LMAC
+
     clf = tiny_classifier()
     path = tmp_path_factory.mktemp("ckpt") / "explainer.pt"
     LMAC(clf, tiny_head(clf)).export(path)
@@ -26,15 +27,32 @@ def test_explain_stereo_any_rate_long_clip(tmp_path, write_wav, checkpoint):
     out = tmp_path / "out"
     run = run_cli("explain", str(path), "--checkpoint", str(checkpoint), "--target", "guitar", "--out", str(out))
     assert run.returncode == 0, run.stderr
-    assert sorted(p.name for p in out.iterdir()) == ["index.0-of-1.jsonl", "index.csv", "index.json",
-                                                    "song.explanation.wav", "song.json", "song.png", "song.residual.wav"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "index.0-of-1.jsonl",
+        "index.csv",
+        "index.json",
+        "song.explanation.wav",
+        "song.json",
+        "song.png",
+        "song.residual.wav",
+    ]
     record = json.loads((out / "song.json").read_text())
-    for key in ("input", "method", "sample_rate", "target", "target_name", "prob_original", "prob_explanation",
-                "prob_residual", "seconds"):
+    for key in (
+        "input",
+        "method",
+        "sample_rate",
+        "target",
+        "target_name",
+        "prob_original",
+        "prob_explanation",
+        "prob_residual",
+        "seconds",
+    ):
         assert key in record
     assert record["target_name"] == "guitar" and record["target"] == 1 and record["sample_rate"] == SR
     assert all(0 <= record[k] <= 1 for k in ("prob_original", "prob_explanation", "prob_residual"))
     import soundfile as sf
+
     info = sf.info(str(out / "song.explanation.wav"))
     assert info.samplerate == SR and info.channels == 1 and abs(info.duration - 1.3) < 1e-3
 
@@ -64,6 +82,7 @@ def test_one_and_three_sample_files(tmp_path, write_wav, checkpoint):
     run = run_cli("explain", *map(str, paths), "--checkpoint", str(checkpoint), "--out", str(out))
     assert run.returncode == 0, run.stderr
     import soundfile as sf
+
     for n in (1, 3):
         for kind in ("explanation", "residual"):
             data, sr = sf.read(str(out / f"tiny{n}.{kind}.wav"))
@@ -79,8 +98,19 @@ def test_many_inputs_bad_ones_in_the_index(tmp_path, write_wav, checkpoint):
     empty = write_wav("empty.wav", np.zeros(0))
     missing = tmp_path / "missing.wav"
     out = tmp_path / "out"
-    run = run_cli("explain", str(good[0]), str(empty), str(missing), str(good[1]), "--checkpoint", str(checkpoint),
-                  "--out", str(out), "--batch-size", "2")
+    run = run_cli(
+        "explain",
+        str(good[0]),
+        str(empty),
+        str(missing),
+        str(good[1]),
+        "--checkpoint",
+        str(checkpoint),
+        "--out",
+        str(out),
+        "--batch-size",
+        "2",
+    )
     assert run.returncode == 1
     errors = run.stderr.strip().splitlines()
     assert len(errors) == 2 and all(line.startswith("lmac explain: error:") for line in errors), run.stderr
@@ -95,11 +125,15 @@ def test_many_inputs_bad_ones_in_the_index(tmp_path, write_wav, checkpoint):
         record = json.loads((out / row["json"]).read_text())
         assert all(row[k] == record[k] for k in ("target", "target_name", "prob_original", "prob_explanation"))
     import csv
+
     with open(out / "index.csv") as f:
         table = list(csv.DictReader(f))
     assert [r["status"] for r in table] == ["ok", "error", "error", "ok"] and table[2]["png"] == ""
-    assert sorted(p.name for p in out.iterdir() if not p.name.startswith("good")) == ["index.0-of-1.jsonl", "index.csv",
-                                                                                     "index.json"]
+    assert sorted(p.name for p in out.iterdir() if not p.name.startswith("good")) == [
+        "index.0-of-1.jsonl",
+        "index.csv",
+        "index.json",
+    ]
 
 
 def test_folder_input_mirrors_sub_folders(tmp_path, write_wav, checkpoint):
@@ -120,6 +154,7 @@ def test_relative_input_recorded_absolute_report_from_anywhere(tmp_path, write_w
     """The JSON names its input by absolute path, so `lmac report` reads the folder from any directory."""
     from lmac.cli import main
     from lmac.report.clips import read_clip_folder
+
     (tmp_path / "clips").mkdir()
     write_wav("clips/a.wav", 0.1 * np.random.default_rng(3).standard_normal(3000))
     monkeypatch.chdir(tmp_path)
@@ -145,13 +180,21 @@ def test_demo(tmp_path, checkpoint):
     assert run.returncode == 0, run.stderr
     assert "p(expl)" in run.stdout and "demo_1" in run.stdout
     names = {p.name for p in tmp_path.iterdir()}
-    assert {"demo_0.wav", "demo_0.explanation.wav", "demo_0.residual.wav", "demo_0.png", "demo_0.json",
-            "report.html"} <= names
+    assert {
+        "demo_0.wav",
+        "demo_0.explanation.wav",
+        "demo_0.residual.wav",
+        "demo_0.png",
+        "demo_0.json",
+        "report.html",
+    } <= names
     assert f"wrote {tmp_path / 'report.html'}" in run.stdout
     assert (tmp_path / "report.html").read_text().count("<audio") == 2 * 3
     assert json.loads((tmp_path / "demo_1.json").read_text())["true_label"] in ("piano", "guitar", "organ", "flute")
-    assert [r["input"] for r in json.loads((tmp_path / "index.json").read_text())["rows"]] == ["demo_0.wav",
-                                                                                                "demo_1.wav"]
+    assert [r["input"] for r in json.loads((tmp_path / "index.json").read_text())["rows"]] == [
+        "demo_0.wav",
+        "demo_1.wav",
+    ]
 
 
 def test_help_and_unknown_command():
@@ -197,20 +240,26 @@ class MyCNN(MelCNN):
 @pytest.fixture
 def user_models(tmp_path):
     import torch
+
     (tmp_path / "my_models.py").write_text(USER_MODULE)
     torch.manual_seed(0)
     net = torch.nn.Module()  # weights of my_models.WaveNet, written as a user would keep them
-    net.conv1, net.conv2, net.fc = torch.nn.Conv1d(1, 4, 9, stride=4), torch.nn.Conv1d(4, 8, 9, stride=4), \
-        torch.nn.Linear(8, 2)
+    net.conv1, net.conv2, net.fc = (
+        torch.nn.Conv1d(1, 4, 9, stride=4),
+        torch.nn.Conv1d(4, 8, 9, stride=4),
+        torch.nn.Linear(8, 2),
+    )
     torch.save(net.state_dict(), tmp_path / "weights.pt")
     return tmp_path
 
 
 def test_explain_with_your_own_classifier_factory(tmp_path, write_wav, user_models, monkeypatch, capsys):
     from conftest import tiny_head
+
     from lmac.classifiers import import_classifier
     from lmac.cli import main
     from lmac.explainers import LMAC
+
     clf = import_classifier(f"{user_models}/my_models.py:make_classifier")
     assert clf.output == "sigmoid" and clf.n_classes == 2
     checkpoint = tmp_path / "tapped.pt"
@@ -232,16 +281,21 @@ def test_explain_with_your_own_classifier_factory(tmp_path, write_wav, user_mode
 
 def test_allow_external_for_a_trusted_checkpoint(tmp_path, write_wav, user_models, monkeypatch, capsys):
     from conftest import tiny_head
+
     from lmac.cli import main
     from lmac.explainers import LMAC
+
     monkeypatch.syspath_prepend(str(user_models))
     import my_models
+
     clf = my_models.MyCNN(["dog", "rain"], clip_seconds=0.5, n_mels=32, channels=(4, 8)).freeze()
     checkpoint = tmp_path / "external.pt"
     LMAC(clf, tiny_head(clf)).export(checkpoint)
     clip = write_wav("clip.wav", 0.1 * np.random.default_rng(0).standard_normal(8000))
     assert main(["explain", str(clip), "--checkpoint", str(checkpoint), "--out", str(tmp_path / "o")]) == 2
     assert "outside lmac; pass --allow-external" in capsys.readouterr().err
-    assert main(["explain", str(clip), "--checkpoint", str(checkpoint), "--out", str(tmp_path / "o"),
-                 "--allow-external"]) == 0
+    assert (
+        main(["explain", str(clip), "--checkpoint", str(checkpoint), "--out", str(tmp_path / "o"), "--allow-external"])
+        == 0
+    )
     assert (tmp_path / "o" / "clip.explanation.wav").is_file()

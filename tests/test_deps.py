@@ -8,9 +8,9 @@ import sys
 from importlib import metadata
 
 import torch
+from helpers import REPO
 
 from lmac._deps import pinned_pair
-from helpers import REPO
 
 
 def test_installed_pair_is_the_pinned_pair():
@@ -23,6 +23,7 @@ def test_installed_pair_is_the_pinned_pair():
 
 def test_torchaudio_native_ops_run():
     import torchaudio
+
     wav = torch.sin(2 * torch.pi * 440 * torch.arange(16000) / 16000)[None]
     spec = torchaudio.transforms.Spectrogram(n_fft=512, hop_length=128, power=1)(wav)
     ref = torch.stft(wav, 512, 128, window=torch.hann_window(512), return_complex=True).abs()
@@ -38,11 +39,18 @@ def test_cli_names_a_broken_pair_in_one_line(tmp_path):
     fake.mkdir(parents=True)
     (fake / "__init__.py").write_text(
         "raise OSError('Could not load this library: /x/libtorchaudio.so: undefined symbol: "
-        "torch_exception_get_what_without_backtrace')\n")
+        "torch_exception_get_what_without_backtrace')\n"
+    )
     out = tmp_path / "out"
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path / "site"), str(REPO)])}
-    proc = subprocess.run([sys.executable, "-m", "lmac", "demo", "--out", str(out)], capture_output=True, text=True,
-                          cwd=REPO, env=env, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "lmac", "demo", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env=env,
+        timeout=120,
+    )
     assert proc.returncode == 2
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1, proc.stderr

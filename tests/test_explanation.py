@@ -9,8 +9,17 @@ from lmac.spectral import STFTConfig
 
 def _exp(batch=1):
     wav = torch.randn(batch, 800)
-    return Explanation(wav, wav * 0.5, wav * 0.5, torch.rand(batch, 257, 7), torch.zeros(batch, dtype=torch.long),
-                       "test", 16000, STFTConfig(), {"weights": torch.tensor([1.0, 2.0])})
+    return Explanation(
+        wav,
+        wav * 0.5,
+        wav * 0.5,
+        torch.rand(batch, 257, 7),
+        torch.zeros(batch, dtype=torch.long),
+        "test",
+        16000,
+        STFTConfig(),
+        {"weights": torch.tensor([1.0, 2.0])},
+    )
 
 
 def test_save_writes_wavs_and_json(tmp_path):
@@ -29,7 +38,8 @@ def test_save_batch_numbers_items(tmp_path):
 def test_shape_checks():
     wav = torch.randn(1, 800)
     with pytest.raises(ValueError):
-        Explanation(wav, wav[:, :10], wav, torch.rand(1, 3, 3), torch.zeros(1, dtype=torch.long), "m", 16000,
-                    STFTConfig())
+        Explanation(
+            wav, wav[:, :10], wav, torch.rand(1, 3, 3), torch.zeros(1, dtype=torch.long), "m", 16000, STFTConfig()
+        )
     with pytest.raises(ValueError):
         Explanation(wav, wav, wav, torch.rand(1, 3, 3), torch.zeros(2, dtype=torch.long), "m", 16000, STFTConfig())

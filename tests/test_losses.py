@@ -56,7 +56,9 @@ def test_sigmoid_terms_stay_finite_for_extreme_logits():
 
 def test_explainer_module_refuses_a_loss_for_the_other_output_type():
     from conftest import tiny_classifier, tiny_head
+
     from lmac.training import ExplainerModule
+
     clf = tiny_classifier()
     with pytest.raises(ValueError, match="LMACLoss\\(..., output=classifier.output\\)"):
         ExplainerModule(clf, tiny_head(clf), LMACLoss(output="sigmoid"), torch.optim.Adam)

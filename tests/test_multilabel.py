@@ -7,8 +7,8 @@ import importlib.util
 import json
 
 import torch
-
 from helpers import REPO
+
 from lmac.classifiers import load_classifier
 from lmac.data import SyntheticMixtures
 from lmac.explainers import LMAC, OracleStems, SourceLIME, explain_clip

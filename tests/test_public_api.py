@@ -3,8 +3,9 @@
 import subprocess
 import sys
 
-import lmac
 from helpers import REPO
+
+import lmac
 
 
 def test_every_public_name_resolves():
@@ -14,8 +15,10 @@ def test_every_public_name_resolves():
 
 
 def test_imports_stay_lazy():
-    code = ("import sys, lmac; assert 'torch' not in sys.modules; "
-            "import lmac.heads, lmac.explainers; assert 'speechbrain' not in sys.modules, 'eager SpeechBrain'; "
-            "lmac.heads.SepFormerMaskHead; assert 'speechbrain' in sys.modules")
+    code = (
+        "import sys, lmac; assert 'torch' not in sys.modules; "
+        "import lmac.heads, lmac.explainers; assert 'speechbrain' not in sys.modules, 'eager SpeechBrain'; "
+        "lmac.heads.SepFormerMaskHead; assert 'speechbrain' in sys.modules"
+    )
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=300)
     assert run.returncode == 0, run.stderr[-2000:]

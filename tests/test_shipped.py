@@ -1,6 +1,5 @@
 """Acceptance of the shipped demo checkpoints on freshly generated clips (seeds no other test uses)."""
 
-
 import pytest
 import torch
 
@@ -56,6 +55,7 @@ def test_shipped_lmac_mask_depends_on_the_clip():
 @pytest.mark.parametrize("command", ["demo"])
 def test_readme_demo_command_runs_on_shipped_checkpoint(tmp_path, command):
     from helpers import run_cli
+
     run = run_cli(command, "--out", str(tmp_path), "--n", "2")
     assert run.returncode == 0, run.stderr
     assert (tmp_path / "demo_0.explanation.wav").is_file()
@@ -66,6 +66,7 @@ def test_shipped_gate_head_finds_the_confound():
     drums and are called guitar): the drums are the explanation's largest stem (issue 9: >= 80 % of
     clips, drums share >= 0.7; recipes/confound/README.md)."""
     from lmac.metrics.localization import stem_energy_share
+
     explainer = LMAC.from_pretrained(CHECKPOINTS / "confound_gate.pt")
     data = SyntheticMixtures("confound", "test_bad", 20, seed=ACCEPTANCE_SEED)
     items = [data[i] for i in range(1, 20, 2)]  # odd indices: piano clips, with drums
@@ -82,6 +83,7 @@ def test_shipped_gate_head_finds_the_confound():
 def test_shipped_concept_model_and_its_two_level_explanations():
     from lmac.benchmark.concepts import validate_two_level
     from lmac.data.concepts import ConceptMusic
+
     clf = load_classifier(CHECKPOINTS / "demo_concepts.pt")
     result = validate_two_level(clf, ConceptMusic("demo", 24, seed=ACCEPTANCE_SEED, clip_seconds=clf.clip_seconds), 24)
     assert result["concept_r2"]["brightness"] > 0.8 and result["concept_r2"]["dissonance"] > 0.6

@@ -5,5 +5,19 @@ from lmac.benchmark.rows import IncompleteRun, merge_runs, read_run_rows, record
 from lmac.benchmark.runner import Benchmark, ExampleSink
 from lmac.benchmark.scoring import score_explanation, score_with_curves
 
-__all__ = ["Benchmark", "ExampleSink", "IncompleteRun", "METRICS", "format_cell", "mean_ci", "merge_runs", "read_run_rows",
-           "records_from_rows", "score_explanation", "score_with_curves", "summarize", "to_markdown", "write_results"]
+__all__ = [
+    "Benchmark",
+    "ExampleSink",
+    "IncompleteRun",
+    "METRICS",
+    "format_cell",
+    "mean_ci",
+    "merge_runs",
+    "read_run_rows",
+    "records_from_rows",
+    "score_explanation",
+    "score_with_curves",
+    "summarize",
+    "to_markdown",
+    "write_results",
+]

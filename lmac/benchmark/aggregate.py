@@ -17,10 +17,21 @@ __all__ = ["METRICS", "format_cell", "mean_ci", "summarize", "to_markdown", "wri
 
 # key -> (table header, higher is better). Order is the table's column order.
 METRICS: dict[str, tuple[str, bool]] = {
-    "ai": ("AI", True), "ad": ("AD", False), "ag": ("AG", True), "ff": ("FF", True), "fid_in": ("Fid-In", True),
-    "ad_sb": ("AD (SB)", False), "sps": ("SPS", True), "comp": ("COMP", False), "del_auc": ("Del AUC", False),
-    "ins_auc": ("Ins AUC", True), "evidence_share": ("Share", True), "si_sdr": ("SI-SDR", True),
-    "confound": ("Confound", False), "rand_corr": ("Rand corr", False), "clf_acc": ("Clf acc", True),
+    "ai": ("AI", True),
+    "ad": ("AD", False),
+    "ag": ("AG", True),
+    "ff": ("FF", True),
+    "fid_in": ("Fid-In", True),
+    "ad_sb": ("AD (SB)", False),
+    "sps": ("SPS", True),
+    "comp": ("COMP", False),
+    "del_auc": ("Del AUC", False),
+    "ins_auc": ("Ins AUC", True),
+    "evidence_share": ("Share", True),
+    "si_sdr": ("SI-SDR", True),
+    "confound": ("Confound", False),
+    "rand_corr": ("Rand corr", False),
+    "clf_acc": ("Clf acc", True),
 }
 
 
@@ -37,8 +48,14 @@ def mean_ci(values: list[float] | torch.Tensor) -> tuple[float, float]:
     return float(x.mean()), half
 
 
-def summarize(method: str, setting: str, scores: dict[str, list[float]], seconds: list[float],
-              classifier_seconds: list[float], **extra) -> dict:
+def summarize(
+    method: str,
+    setting: str,
+    scores: dict[str, list[float]],
+    seconds: list[float],
+    classifier_seconds: list[float],
+    **extra,
+) -> dict:
     """One record: ``method``, ``setting``, ``n``, each metric's mean and ``<metric>_ci95`` (half-width
     of the 95% interval), ``seconds_median`` (per explanation), ``classifier_seconds_median`` (one
     forward pass on the same clips) and ``ratio_to_classifier``, plus ``extra`` fields."""

@@ -31,13 +31,18 @@ def _batches(dataset: ConceptMusic, n_clips: int, batch_size: int):
     for start in range(0, n_clips, batch_size):
         items = [dataset[i] for i in range(start, min(start + batch_size, n_clips))]
         stems = {name: torch.stack([it["stems"][name] for it in items]) for name in items[0]["stems"]}
-        yield (torch.stack([it["wav"] for it in items]), stems, torch.stack([it["concepts"] for it in items]),
-               torch.stack([it["label"] for it in items]))
+        yield (
+            torch.stack([it["wav"] for it in items]),
+            stems,
+            torch.stack([it["concepts"] for it in items]),
+            torch.stack([it["label"] for it in items]),
+        )
 
 
 @torch.no_grad()
-def validate_two_level(classifier: ConceptClassifier, dataset: ConceptMusic, n_clips: int = 100,
-                       batch_size: int = 16) -> dict:
+def validate_two_level(
+    classifier: ConceptClassifier, dataset: ConceptMusic, n_clips: int = 100, batch_size: int = 16
+) -> dict:
     """Score both levels of :class:`TwoLevelExplainer` (LIME over the oracle stems, exhaustive) on
     the first ``n_clips`` of ``dataset``.
 
@@ -47,11 +52,15 @@ def validate_two_level(classifier: ConceptClassifier, dataset: ConceptMusic, n_c
         nested lists), ``true_weights``, ``n_clips``.
     """
     if (list(classifier.concept_names), list(classifier.class_names)) != (dataset.concept_names, dataset.class_names):
-        raise ValueError(f"the classifier's concepts {classifier.concept_names} and outputs {classifier.class_names} "
-                         f"are not the concept task's ({dataset.concept_names}, {dataset.class_names})")
-    explainer = TwoLevelExplainer(classifier, [partial(SourceLIME, factorization=OracleStems(),
-                                                       n_samples="exhaustive", top_k=1, progress=False)],
-                                  top_concepts=classifier.n_concepts)
+        raise ValueError(
+            f"the classifier's concepts {classifier.concept_names} and outputs {classifier.class_names} "
+            f"are not the concept task's ({dataset.concept_names}, {dataset.class_names})"
+        )
+    explainer = TwoLevelExplainer(
+        classifier,
+        [partial(SourceLIME, factorization=OracleStems(), n_samples="exhaustive", top_k=1, progress=False)],
+        top_concepts=classifier.n_concepts,
+    )
     names, outputs = classifier.concept_names, classifier.class_names
     source_index = {c: dataset.stem_names.index(CONCEPT_SOURCES[c]) for c in names}
     pred, true, out_pred, out_true, hits = [], [], [], [], {c: [] for c in names}
@@ -73,24 +82,38 @@ def validate_two_level(classifier: ConceptClassifier, dataset: ConceptMusic, n_c
         explained, truth = concept_effects(pred, weights, target), true_effects(true, target)
         effect_corr[name] = float(effect_rank_correlation(explained, truth).mean())
         top_hit[name] = float(top_match(explained.abs(), truth.abs()).mean())
-    return {"n_clips": len(pred), "concept_r2": dict(zip(names, concept_r2(pred, true).tolist())),
-            "target_mae": dict(zip(outputs, (out_pred - out_true).abs().mean(0).tolist())),
-            "effect_spearman": effect_corr, "top_concept_match": top_hit,
-            "weights": weights.tolist(), "true_weights": EMOTION_WEIGHTS.tolist(),
-            "level1_top_source": {c: sum(h) / len(h) for c, h in hits.items()}}
+    return {
+        "n_clips": len(pred),
+        "concept_r2": dict(zip(names, concept_r2(pred, true).tolist())),
+        "target_mae": dict(zip(outputs, (out_pred - out_true).abs().mean(0).tolist())),
+        "effect_spearman": effect_corr,
+        "top_concept_match": top_hit,
+        "weights": weights.tolist(),
+        "true_weights": EMOTION_WEIGHTS.tolist(),
+        "level1_top_source": {c: sum(h) / len(h) for c, h in hits.items()},
+    }
 
 
 def format_validation(result: dict, concept_names: list[str], output_names: list[str]) -> str:
     """The result of :func:`validate_two_level` as plain-text tables."""
-    lines = [f"{result['n_clips']} clips", "",
-             f"{'concept':<18}{'R^2':>7}{'top source':>12}{'share':>7}  "
-             + "  ".join(f"{'w_' + o:>10}{'true':>6}" for o in output_names)]
+    lines = [
+        f"{result['n_clips']} clips",
+        "",
+        f"{'concept':<18}{'R^2':>7}{'top source':>12}{'share':>7}  "
+        + "  ".join(f"{'w_' + o:>10}{'true':>6}" for o in output_names),
+    ]
     for k, c in enumerate(concept_names):
-        weights = "  ".join(f"{result['weights'][t][k]:>10.2f}{result['true_weights'][t][k]:>6.2f}"
-                            for t in range(len(output_names)))
-        lines.append(f"{c:<18}{result['concept_r2'][c]:>7.3f}{CONCEPT_SOURCES[c]:>12}"
-                     f"{result['level1_top_source'][c]:>7.2f}  {weights}")
+        weights = "  ".join(
+            f"{result['weights'][t][k]:>10.2f}{result['true_weights'][t][k]:>6.2f}" for t in range(len(output_names))
+        )
+        lines.append(
+            f"{c:<18}{result['concept_r2'][c]:>7.3f}{CONCEPT_SOURCES[c]:>12}"
+            f"{result['level1_top_source'][c]:>7.2f}  {weights}"
+        )
     lines += ["", f"{'output':<10}{'MAE':>7}{'effect rho':>12}{'top concept':>13}"]
-    lines += [f"{o:<10}{result['target_mae'][o]:>7.3f}{result['effect_spearman'][o]:>12.3f}"
-              f"{result['top_concept_match'][o]:>13.2f}" for o in output_names]
+    lines += [
+        f"{o:<10}{result['target_mae'][o]:>7.3f}{result['effect_spearman'][o]:>12.3f}"
+        f"{result['top_concept_match'][o]:>13.2f}"
+        for o in output_names
+    ]
     return "\n".join(lines)

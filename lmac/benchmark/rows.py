@@ -26,8 +26,16 @@ import torch
 from lmac.benchmark.aggregate import summarize, write_results
 from lmac.sharding import ShardError, read_rows
 
-__all__ = ["ROWS_DIR", "IncompleteRun", "clip_row", "row_key", "records_from_rows", "read_run_rows", "rows_path",
-           "merge_runs"]
+__all__ = [
+    "ROWS_DIR",
+    "IncompleteRun",
+    "clip_row",
+    "row_key",
+    "records_from_rows",
+    "read_run_rows",
+    "rows_path",
+    "merge_runs",
+]
 
 ROWS_DIR = "rows"  # <run dir>/rows/<index>-of-<count>.jsonl, one file per shard
 
@@ -41,12 +49,30 @@ def rows_path(run_dir: str | Path, shard_name: str) -> Path:
     return Path(run_dir) / ROWS_DIR / f"{shard_name}.jsonl"
 
 
-def clip_row(setting: str, method: str, clip: int, target: int, scores: dict[str, float], seconds: float,
-             classifier_seconds: float, curves: dict[str, list[float]], example: bool) -> dict:
+def clip_row(
+    setting: str,
+    method: str,
+    clip: int,
+    target: int,
+    scores: dict[str, float],
+    seconds: float,
+    classifier_seconds: float,
+    curves: dict[str, list[float]],
+    example: bool,
+) -> dict:
     """The row of clip ``clip`` of ``setting`` explained by ``method`` (fields: see the module docstring)."""
-    return {"kind": "clip", "setting": setting, "method": method, "clip": int(clip), "target": int(target),
-            "scores": scores, "seconds": seconds, "classifier_seconds": classifier_seconds, **curves,
-            "example": bool(example)}
+    return {
+        "kind": "clip",
+        "setting": setting,
+        "method": method,
+        "clip": int(clip),
+        "target": int(target),
+        "scores": scores,
+        "seconds": seconds,
+        "classifier_seconds": classifier_seconds,
+        **curves,
+        "example": bool(example),
+    }
 
 
 def row_key(row: dict) -> tuple:
@@ -76,8 +102,10 @@ def _plan(rows: list[dict]) -> dict:
     if not plans:
         raise ShardError("the rows hold no plan row: they are not from lmac benchmark")
     if any(p != plans[0] for p in plans):
-        raise ShardError("the rows come from different benchmark configurations (their plans differ); "
-                         "merge only the shards of one run")
+        raise ShardError(
+            "the rows come from different benchmark configurations (their plans differ); "
+            "merge only the shards of one run"
+        )
     return plans[0]
 
 
@@ -88,15 +116,22 @@ def _by_key(rows: list[dict], plan: dict) -> dict[tuple, dict]:
     for row in rows:
         if row.get("kind") in ("clip", "sanity"):
             found.setdefault(row_key(row), row)
-    missing = [(s, m, i) for s, n in plan["settings"].items() for m in plan["methods"] for i in range(n)
-               if ("clip", s, m, i) not in found]
+    missing = [
+        (s, m, i)
+        for s, n in plan["settings"].items()
+        for m in plan["methods"]
+        for i in range(n)
+        if ("clip", s, m, i) not in found
+    ]
     missing_sanity = [m for m in plan["methods"] if plan["sanity"] and ("sanity", plan["sanity"], m) not in found]
     if missing or missing_sanity:
         total = sum(plan["settings"].values()) * len(plan["methods"])
         parts = [f"{len(missing)} of {total} clip rows"] if missing else []
         parts += [f"the sanity rows of {', '.join(missing_sanity)} (shard 0)"] if missing_sanity else []
-        raise IncompleteRun(f"the run is not complete: missing {' and '.join(parts)}; "
-                            f"first missing clip: {missing[0] if missing else '-'}")
+        raise IncompleteRun(
+            f"the run is not complete: missing {' and '.join(parts)}; "
+            f"first missing clip: {missing[0] if missing else '-'}"
+        )
     return found
 
 
@@ -119,10 +154,19 @@ def records_from_rows(rows: list[dict]) -> list[dict]:
             for row in clips:
                 for key, value in row["scores"].items():
                     scores[key].append(math.nan if value is None else value)
-            curves = {key: torch.tensor([row[key] for row in clips]).mean(dim=0).tolist()
-                      for key in clips[0] if key.endswith("_curve")}
-            record = summarize(method, setting, scores, [r["seconds"] for r in clips],
-                               [r["classifier_seconds"] for r in clips], **curves)
+            curves = {
+                key: torch.tensor([row[key] for row in clips]).mean(dim=0).tolist()
+                for key in clips[0]
+                if key.endswith("_curve")
+            }
+            record = summarize(
+                method,
+                setting,
+                scores,
+                [r["seconds"] for r in clips],
+                [r["classifier_seconds"] for r in clips],
+                **curves,
+            )
             if setting == plan["sanity"]:
                 record.update(found[("sanity", setting, method)]["fields"])
             records.append(record)

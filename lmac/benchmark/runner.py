@@ -68,9 +68,18 @@ class Benchmark:
         progress: show a tqdm progress bar.
     """
 
-    def __init__(self, n_clips: int | None = None, curve_steps: int = 10, sanity_clips: int = 4,
-                 sanity_setting: str | None = None, sanity_threshold: float = 0.9, confound: str | None = None,
-                 examples_per_class: int = 0, seed: int = 0, progress: bool = True):
+    def __init__(
+        self,
+        n_clips: int | None = None,
+        curve_steps: int = 10,
+        sanity_clips: int = 4,
+        sanity_setting: str | None = None,
+        sanity_threshold: float = 0.9,
+        confound: str | None = None,
+        examples_per_class: int = 0,
+        seed: int = 0,
+        progress: bool = True,
+    ):
         if n_clips is not None and n_clips < 1:
             raise ValueError(f"n_clips must be at least 1, got {n_clips}")
         self.n_clips, self.curve_steps, self.sanity_clips = n_clips, int(curve_steps), int(sanity_clips)
@@ -88,11 +97,16 @@ class Benchmark:
         sanity_setting = self.sanity_setting or next(iter(settings))
         if sanity_setting not in settings:
             raise ValueError(f"sanity_setting {sanity_setting!r} is not one of the settings {list(settings)}")
-        return {"kind": "plan", "settings": {str(name): self._size(data) for name, data in settings.items()},
-                "methods": [str(m) for m in methods], "sanity": sanity_setting if self.sanity_clips > 0 else None}
+        return {
+            "kind": "plan",
+            "settings": {str(name): self._size(data) for name, data in settings.items()},
+            "methods": [str(m) for m in methods],
+            "sanity": sanity_setting if self.sanity_clips > 0 else None,
+        }
 
-    def run(self, classifier, methods: dict, settings: dict[str, Dataset],
-            on_example: ExampleSink | None = None) -> list[dict]:
+    def run(
+        self, classifier, methods: dict, settings: dict[str, Dataset], on_example: ExampleSink | None = None
+    ) -> list[dict]:
         """Score every method on every setting; returns one record per (method, setting).
 
         ``on_example(setting, method, clip_index, exp, label)`` receives each example clip's
@@ -102,9 +116,16 @@ class Benchmark:
         plan = self.plan(methods, settings)
         return records_from_rows([plan, *self.run_rows(classifier, methods, settings, on_example)])
 
-    def run_rows(self, classifier, methods: dict, settings: dict[str, Dataset], on_example: ExampleSink | None = None,
-                 shard: Shard = Shard(), done: Iterable[dict] = (), on_row: Callable[[dict], None] | None = None
-                 ) -> list[dict]:
+    def run_rows(
+        self,
+        classifier,
+        methods: dict,
+        settings: dict[str, Dataset],
+        on_example: ExampleSink | None = None,
+        shard: Shard = Shard(),
+        done: Iterable[dict] = (),
+        on_row: Callable[[dict], None] | None = None,
+    ) -> list[dict]:
         """The rows of one shard (:mod:`lmac.benchmark.rows`): one per clip it owns (clip ``i`` of a
         setting belongs to ``shard.owns(i)``) and method, and on shard 0 one sanity row per method.
 
@@ -124,12 +145,15 @@ class Benchmark:
             for setting, items in clips.items():
                 for method, explainer in methods.items():
                     bar.set_description(f"{setting}/{method}")
-                    shown = Counter(r["target"] for r in rows if r.get("example") and r["setting"] == setting
-                                    and r["method"] == method)
-                    for k, (i, item) in enumerate((i, it) for i, it in items if
-                                                  ("clip", setting, method, i) not in finished):
-                        row = self._run_clip(classifier, explainer, setting, method, i, item, k == 0, shown,
-                                             on_example)
+                    shown = Counter(
+                        r["target"]
+                        for r in rows
+                        if r.get("example") and r["setting"] == setting and r["method"] == method
+                    )
+                    for k, (i, item) in enumerate(
+                        (i, it) for i, it in items if ("clip", setting, method, i) not in finished
+                    ):
+                        row = self._run_clip(classifier, explainer, setting, method, i, item, k == 0, shown, on_example)
                         rows.append(row)
                         if on_row is not None:
                             on_row(row)
@@ -151,12 +175,25 @@ class Benchmark:
     def _batch(items: list[dict], device: torch.device) -> tuple[torch.Tensor, dict | None]:
         wav = torch.stack([it["wav"] for it in items]).to(device)
         has_stems = all(it.get("stems") for it in items)
-        stems = {k: torch.stack([it["stems"][k] for it in items]).to(device) for k in items[0]["stems"]} \
-            if has_stems else None
+        stems = (
+            {k: torch.stack([it["stems"][k] for it in items]).to(device) for k in items[0]["stems"]}
+            if has_stems
+            else None
+        )
         return wav, stems
 
-    def _run_clip(self, classifier, explainer, setting: str, method: str, index: int, item: dict, warm_up: bool,
-                  shown: Counter, on_example: ExampleSink | None) -> dict:
+    def _run_clip(
+        self,
+        classifier,
+        explainer,
+        setting: str,
+        method: str,
+        index: int,
+        item: dict,
+        warm_up: bool,
+        shown: Counter,
+        on_example: ExampleSink | None,
+    ) -> dict:
         """Explain, time and score clip ``index`` of ``setting``: its row."""
         device = _device(classifier)
         wav, stems = self._batch([item], device)
@@ -181,11 +218,27 @@ class Benchmark:
         if example:
             shown[t] += 1
             on_example(setting, method, index, exp.detach(), item.get("label"))
-        return clip_row(setting, method, index, t, scores, seconds, clf_seconds,
-                        {f"{k}_curve": v[0].tolist() for k, v in clip_curves.items()}, example)
+        return clip_row(
+            setting,
+            method,
+            index,
+            t,
+            scores,
+            seconds,
+            clf_seconds,
+            {f"{k}_curve": v[0].tolist() for k, v in clip_curves.items()},
+            example,
+        )
 
-    def _sanity_rows(self, classifier, methods: dict, settings: dict[str, Dataset], shard: Shard,
-                     finished: set, on_row: Callable[[dict], None] | None) -> list[dict]:
+    def _sanity_rows(
+        self,
+        classifier,
+        methods: dict,
+        settings: dict[str, Dataset],
+        shard: Shard,
+        finished: set,
+        on_row: Callable[[dict], None] | None,
+    ) -> list[dict]:
         """On shard 0: the sanity check of every method on the first clips of the sanity setting."""
         setting = self.sanity_setting or next(iter(settings))
         if shard.index != 0 or self.sanity_clips == 0:
@@ -196,8 +249,14 @@ class Benchmark:
         for method, explainer in methods.items():
             if ("sanity", setting, method) in finished:
                 continue
-            rows.append({"kind": "sanity", "setting": setting, "method": method,
-                         "fields": self._sanity(explainer, classifier, items)})
+            rows.append(
+                {
+                    "kind": "sanity",
+                    "setting": setting,
+                    "method": method,
+                    "fields": self._sanity(explainer, classifier, items),
+                }
+            )
             if on_row is not None:
                 on_row(rows[-1])
         return rows
@@ -215,7 +274,12 @@ class Benchmark:
             explainer.bind_stems(None)
         corr = result["correlation"]
         mean, half = mean_ci(corr[-1])
-        return {"rand_corr": mean, "rand_corr_ci95": half, "rand_corr_n": corr.shape[1],
-                "rand_corr_by_layer": [float(c) for c in corr.mean(dim=1)], "rand_layers": result["layers"],
-                "sanity_pass_rate": float(passes_randomization(corr, self.sanity_threshold).mean()),
-                "sanity_threshold": self.sanity_threshold}
+        return {
+            "rand_corr": mean,
+            "rand_corr_ci95": half,
+            "rand_corr_n": corr.shape[1],
+            "rand_corr_by_layer": [float(c) for c in corr.mean(dim=1)],
+            "rand_layers": result["layers"],
+            "sanity_pass_rate": float(passes_randomization(corr, self.sanity_threshold).mean()),
+            "sanity_threshold": self.sanity_threshold,
+        }

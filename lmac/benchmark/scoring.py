@@ -5,23 +5,46 @@ from __future__ import annotations
 import torch
 
 from lmac.explanation import Explanation
-from lmac.metrics import (area_under_curve, average_drop, average_drop_speechbrain, average_gain, average_increase,
-                          complexity, confound_detected, deletion_insertion_curves, faithfulness, fidelity_in,
-                          select_stem, si_sdr, sparseness, stem_energy_share, stem_sounds)
+from lmac.metrics import (
+    area_under_curve,
+    average_drop,
+    average_drop_speechbrain,
+    average_gain,
+    average_increase,
+    complexity,
+    confound_detected,
+    deletion_insertion_curves,
+    faithfulness,
+    fidelity_in,
+    select_stem,
+    si_sdr,
+    sparseness,
+    stem_energy_share,
+    stem_sounds,
+)
 
 __all__ = ["score_explanation", "score_with_curves"]
 
 
-def score_explanation(classifier, exp: Explanation, stems: dict[str, torch.Tensor] | None = None,
-                      curve_steps: int = 10, confound: str | None = None) -> dict[str, torch.Tensor]:
+def score_explanation(
+    classifier,
+    exp: Explanation,
+    stems: dict[str, torch.Tensor] | None = None,
+    curve_steps: int = 10,
+    confound: str | None = None,
+) -> dict[str, torch.Tensor]:
     """Every metric that applies, each ``(B,)`` on the CPU (see :func:`score_with_curves`)."""
     return score_with_curves(classifier, exp, stems, curve_steps, confound)[0]
 
 
 @torch.no_grad()
-def score_with_curves(classifier, exp: Explanation, stems: dict[str, torch.Tensor] | None = None,
-                      curve_steps: int = 10, confound: str | None = None
-                      ) -> tuple[dict[str, torch.Tensor], dict[str, torch.Tensor]]:
+def score_with_curves(
+    classifier,
+    exp: Explanation,
+    stems: dict[str, torch.Tensor] | None = None,
+    curve_steps: int = 10,
+    confound: str | None = None,
+) -> tuple[dict[str, torch.Tensor], dict[str, torch.Tensor]]:
     """Every metric that applies, each ``(B,)`` on the CPU, and the curves behind ``del_auc`` /
     ``ins_auc``: ``{"deletion": (B, steps + 1), "insertion": (B, steps + 1)}``.
 
@@ -43,15 +66,20 @@ def score_with_curves(classifier, exp: Explanation, stems: dict[str, torch.Tenso
     """
     t, out = exp.target, classifier.output
     logits, logits_in, logits_out = classifier(torch.cat([exp.wav, exp.explanation_wav, exp.residual_wav])).chunk(3)
-    deletion, insertion = deletion_insertion_curves(classifier, exp.wav, exp.saliency, t, curve_steps, grid=exp.grid,
-                                                    output=out)
+    deletion, insertion = deletion_insertion_curves(
+        classifier, exp.wav, exp.saliency, t, curve_steps, grid=exp.grid, output=out
+    )
     scores = {
-        "ai": average_increase(logits, logits_in, t, output=out), "ad": average_drop(logits, logits_in, t, output=out),
+        "ai": average_increase(logits, logits_in, t, output=out),
+        "ad": average_drop(logits, logits_in, t, output=out),
         "ad_sb": average_drop_speechbrain(logits, logits_in, t, output=out),
         "ag": average_gain(logits, logits_in, t, output=out),
-        "ff": faithfulness(logits, logits_out, t, output=out), "fid_in": fidelity_in(logits_in, t, output=out),
-        "sps": sparseness(exp.saliency), "comp": complexity(exp.saliency),
-        "del_auc": area_under_curve(deletion), "ins_auc": area_under_curve(insertion),
+        "ff": faithfulness(logits, logits_out, t, output=out),
+        "fid_in": fidelity_in(logits_in, t, output=out),
+        "sps": sparseness(exp.saliency),
+        "comp": complexity(exp.saliency),
+        "del_auc": area_under_curve(deletion),
+        "ins_auc": area_under_curve(insertion),
     }
     if stems:
         stems = {k: v.to(exp.wav.device) for k, v in stems.items()}
@@ -69,6 +97,7 @@ def score_with_curves(classifier, exp: Explanation, stems: dict[str, torch.Tenso
             nan = torch.full_like(present, float("nan"), dtype=exp.wav.dtype)
             scores["confound"] = torch.where(present, confound_detected(exp.explanation_wav, stems, confound), nan)
     curves = {"deletion": deletion, "insertion": insertion}
-    return ({k: v.detach().float().cpu() for k, v in scores.items()},
-            {k: v.detach().float().cpu() for k, v in curves.items()})
-
+    return (
+        {k: v.detach().float().cpu() for k, v in scores.items()},
+        {k: v.detach().float().cpu() for k, v in curves.items()},
+    )

@@ -4,8 +4,15 @@ from __future__ import annotations
 
 import os
 
-from lmac.checkpoint import (CLASSIFIER_FORMAT, EXPLAINER_FORMAT, CheckpointError, build_component, component_record,
-                             load_checkpoint, save_checkpoint)
+from lmac.checkpoint import (
+    CLASSIFIER_FORMAT,
+    EXPLAINER_FORMAT,
+    CheckpointError,
+    build_component,
+    component_record,
+    load_checkpoint,
+    save_checkpoint,
+)
 from lmac.classifiers.base import AudioClassifier
 from lmac.classifiers.concepts import ConceptClassifier, ConceptCNN, ConceptOutputs
 from lmac.classifiers.demo import MelCNN
@@ -15,9 +22,21 @@ from lmac.classifiers.multimodal import LyricsMelCNN
 from lmac.classifiers.tapped import TappedClassifier
 from lmac.outputs import require_output
 
-__all__ = ["AudioClassifier", "Cnn14Classifier", "ConceptCNN", "ConceptClassifier", "ConceptOutputs", "LyricsMelCNN",
-           "MelCNN", "TappedClassifier", "UnfoldPatches", "import_classifier", "load_classifier", "load_cnn14",
-           "save_classifier"]
+__all__ = [
+    "AudioClassifier",
+    "Cnn14Classifier",
+    "ConceptCNN",
+    "ConceptClassifier",
+    "ConceptOutputs",
+    "LyricsMelCNN",
+    "MelCNN",
+    "TappedClassifier",
+    "UnfoldPatches",
+    "import_classifier",
+    "load_classifier",
+    "load_cnn14",
+    "save_classifier",
+]
 
 _LAZY = {"Cnn14Classifier", "load_cnn14"}  # importing SpeechBrain takes seconds: only when used
 
@@ -25,17 +44,21 @@ _LAZY = {"Cnn14Classifier", "load_cnn14"}  # importing SpeechBrain takes seconds
 def __getattr__(name: str):
     if name in _LAZY:
         from lmac.classifiers import cnn14
+
         return getattr(cnn14, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def save_classifier(classifier: AudioClassifier, path: str | os.PathLike, **metadata) -> None:
     """Export a classifier as a self-describing checkpoint."""
-    save_checkpoint({"format": CLASSIFIER_FORMAT, "classifier": component_record(classifier),
-                     "metadata": metadata}, path)
+    save_checkpoint(
+        {"format": CLASSIFIER_FORMAT, "classifier": component_record(classifier), "metadata": metadata}, path
+    )
 
 
-def load_classifier(path: str | os.PathLike, allow_external: bool = False, output: str | None = None) -> AudioClassifier:
+def load_classifier(
+    path: str | os.PathLike, allow_external: bool = False, output: str | None = None
+) -> AudioClassifier:
     """Load a frozen classifier from a classifier or explainer checkpoint.
 
     ``output`` (``softmax`` / ``sigmoid``, as a config sets ``classifier.output``) is checked, not

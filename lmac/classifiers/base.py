@@ -81,19 +81,19 @@ class AudioClassifier(nn.Module, abc.ABC):
         ``NotImplementedError`` for a classifier that cannot be described (e.g. a ``TappedClassifier``)."""
         return captured_config(self)
 
-    def freeze(self) -> "AudioClassifier":
+    def freeze(self) -> AudioClassifier:
         """No gradients to its weights, and ``eval()`` even when a parent calls ``train()``."""
         self._frozen = True
         self.requires_grad_(False)
         return super().train(False)
 
-    def unfreeze(self) -> "AudioClassifier":
+    def unfreeze(self) -> AudioClassifier:
         """Make the weights trainable again (used to train the classifier itself)."""
         self._frozen = False
         self.requires_grad_(True)
         return self
 
-    def train(self, mode: bool = True) -> "AudioClassifier":
+    def train(self, mode: bool = True) -> AudioClassifier:
         return super().train(mode and not self._frozen)
 
     @torch.no_grad()

@@ -43,15 +43,25 @@ class Cnn14Classifier(AudioClassifier):
     """
 
     @capture_init
-    def __init__(self, class_names: list[str], sample_rate: int = 16000, clip_seconds: float = 5.0,
-                 n_mels: int = 80, emb_dim: int = 2048, n_fft: int = 1024, hop_ms: float = 11.6099,
-                 win_ms: float = 23.2199, f_max: float = 8000.0, norm_type: str = "bn", output: str = "softmax"):
+    def __init__(
+        self,
+        class_names: list[str],
+        sample_rate: int = 16000,
+        clip_seconds: float = 5.0,
+        n_mels: int = 80,
+        emb_dim: int = 2048,
+        n_fft: int = 1024,
+        hop_ms: float = 11.6099,
+        win_ms: float = 23.2199,
+        f_max: float = 8000.0,
+        norm_type: str = "bn",
+        output: str = "softmax",
+    ):
         super().__init__(sample_rate, class_names, clip_seconds, output)
         if n_mels < 32:
             raise ValueError(f"n_mels must be at least 32 (CNN14 halves the mel axis five times), got {n_mels}")
         self.compute_stft = STFT(sample_rate=sample_rate, n_fft=n_fft, hop_length=hop_ms, win_length=win_ms)
-        self.compute_fbank = Filterbank(n_mels=n_mels, n_fft=n_fft, sample_rate=sample_rate, f_max=f_max,
-                                        log_mel=False)
+        self.compute_fbank = Filterbank(n_mels=n_mels, n_fft=n_fft, sample_rate=sample_rate, f_max=f_max, log_mel=False)
         self.embedding_model = Cnn14(n_mels, emb_dim, norm_type=norm_type, return_reps=True)
         self.classifier = nn.Linear(emb_dim, len(class_names))
 
@@ -94,12 +104,15 @@ def read_label_encoder(path: str | os.PathLike) -> list[str]:
 
 
 def _load_state(path: Path) -> dict[str, torch.Tensor]:
-    state = read_weights_only(path, "no such file (expected SpeechBrain's embedding_model.ckpt and classifier.ckpt)",
-                              "not a readable PyTorch state dict")
+    state = read_weights_only(
+        path,
+        "no such file (expected SpeechBrain's embedding_model.ckpt and classifier.ckpt)",
+        "not a readable PyTorch state dict",
+    )
     if not isinstance(state, dict) or not all(torch.is_tensor(v) for v in state.values()):
         raise CheckpointError(f"{path}: expected a state dict of tensors")
     if state and all(k.startswith("module.") for k in state):  # saved from a DDP wrapper
-        state = {k[len("module."):]: v for k, v in state.items()}
+        state = {k[len("module.") :]: v for k, v in state.items()}
     return state
 
 
@@ -108,14 +121,17 @@ def _class_rows(folder: Path, class_names: list[str], n_rows: int) -> list[int]:
     encoder = folder / "label_encoder.txt"
     if not encoder.is_file():
         if n_rows != len(class_names):
-            raise CheckpointError(f"{folder}/classifier.ckpt has {n_rows} outputs but {len(class_names)} "
-                                  "classes were given")
+            raise CheckpointError(
+                f"{folder}/classifier.ckpt has {n_rows} outputs but {len(class_names)} classes were given"
+            )
         return list(range(n_rows))
     stored = read_label_encoder(encoder)
     missing = [c for c in class_names if c not in stored]
     if missing or len(stored) != n_rows:
-        raise CheckpointError(f"{encoder}: classes {missing or stored} do not match the data's classes "
-                              f"or the {n_rows} outputs of classifier.ckpt")
+        raise CheckpointError(
+            f"{encoder}: classes {missing or stored} do not match the data's classes "
+            f"or the {n_rows} outputs of classifier.ckpt"
+        )
     return [stored.index(c) for c in class_names]
 
 

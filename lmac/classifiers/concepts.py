@@ -75,10 +75,19 @@ class ConceptCNN(MelCNN, ConceptClassifier):
     """
 
     @capture_init
-    def __init__(self, class_names: list[str], concept_names: list[str], sample_rate: int = 16000,
-                 clip_seconds: float = 2.0, n_fft: int = STFTConfig.n_fft, hop_length: int = STFTConfig.hop_length,
-                 n_mels: int = 64, channels: tuple[int, ...] = (16, 32, 64, 128), dropout: float = 0.1,
-                 output: str = "regression"):
+    def __init__(
+        self,
+        class_names: list[str],
+        concept_names: list[str],
+        sample_rate: int = 16000,
+        clip_seconds: float = 2.0,
+        n_fft: int = STFTConfig.n_fft,
+        hop_length: int = STFTConfig.hop_length,
+        n_mels: int = 64,
+        channels: tuple[int, ...] = (16, 32, 64, 128),
+        dropout: float = 0.1,
+        output: str = "regression",
+    ):
         super().__init__(class_names, sample_rate, clip_seconds, n_fft, hop_length, n_mels, channels, dropout, output)
         if not concept_names:
             raise ValueError("a concept classifier needs at least one concept name")

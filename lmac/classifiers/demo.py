@@ -14,8 +14,12 @@ __all__ = ["MelCNN"]
 
 def _block(c_in: int, c_out: int) -> nn.Sequential:
     return nn.Sequential(
-        nn.Conv2d(c_in, c_out, 3, padding=1, bias=False), nn.BatchNorm2d(c_out), nn.ReLU(inplace=True),
-        nn.Conv2d(c_out, c_out, 3, padding=1, bias=False), nn.BatchNorm2d(c_out), nn.ReLU(inplace=True),
+        nn.Conv2d(c_in, c_out, 3, padding=1, bias=False),
+        nn.BatchNorm2d(c_out),
+        nn.ReLU(inplace=True),
+        nn.Conv2d(c_out, c_out, 3, padding=1, bias=False),
+        nn.BatchNorm2d(c_out),
+        nn.ReLU(inplace=True),
         nn.AvgPool2d(2),
     )
 
@@ -34,9 +38,18 @@ class MelCNN(AudioClassifier):
     """
 
     @capture_init
-    def __init__(self, class_names: list[str], sample_rate: int = 16000, clip_seconds: float = 2.0,
-                 n_fft: int = STFTConfig.n_fft, hop_length: int = STFTConfig.hop_length, n_mels: int = 64,
-                 channels: tuple[int, ...] = (16, 32, 64, 128), dropout: float = 0.2, output: str = "softmax"):
+    def __init__(
+        self,
+        class_names: list[str],
+        sample_rate: int = 16000,
+        clip_seconds: float = 2.0,
+        n_fft: int = STFTConfig.n_fft,
+        hop_length: int = STFTConfig.hop_length,
+        n_mels: int = 64,
+        channels: tuple[int, ...] = (16, 32, 64, 128),
+        dropout: float = 0.2,
+        output: str = "softmax",
+    ):
         super().__init__(sample_rate, class_names, clip_seconds, output)
         self.frontend = LogMel(sample_rate, STFTConfig(n_fft, hop_length), n_mels)
         self.input_norm = nn.BatchNorm2d(1)

@@ -67,7 +67,9 @@ def import_classifier(spec: str, output: str | None = None) -> AudioClassifier:
     except Exception as err:  # the user's factory failed: one line, naming it
         raise ValueError(f"classifier {spec!r}: {factory}() failed ({type(err).__name__}: {err})") from None
     if not isinstance(classifier, AudioClassifier):
-        raise ValueError(f"classifier {spec!r}: {factory}() returned {type(classifier).__name__}, not an lmac "
-                         "AudioClassifier (wrap your network in lmac.classifiers.TappedClassifier)")
+        raise ValueError(
+            f"classifier {spec!r}: {factory}() returned {type(classifier).__name__}, not an lmac "
+            "AudioClassifier (wrap your network in lmac.classifiers.TappedClassifier)"
+        )
     require_output(classifier.output, output, f"classifier {spec!r}")
     return classifier.freeze()

@@ -18,8 +18,10 @@ import torch.nn.functional as F
 __all__ = ["UnfoldPatches", "check_feature_layout"]
 
 LAYOUT = "(B, C, ..., time): the clips on the first axis, time on the last"
-HINT = ("; if the model folds patches of the clip into the batch axis, pass "
-        "TappedClassifier(feature_transforms={layer: UnfoldPatches(...)})")
+HINT = (
+    "; if the model folds patches of the clip into the batch axis, pass "
+    "TappedClassifier(feature_transforms={layer: UnfoldPatches(...)})"
+)
 
 
 def check_feature_layout(feats: list[torch.Tensor], longer: list[torch.Tensor] | None, labels: list[str]) -> None:
@@ -38,12 +40,15 @@ def check_feature_layout(feats: list[torch.Tensor], longer: list[torch.Tensor] |
             continue
         other = tuple(longer[i].shape)
         if len(other) != len(shape) or other[0] != 2:
-            raise ValueError(f"{label} outputs {shape} for 2 clips and {other} for 2 clips twice as long; "
-                             f"heads need {LAYOUT}{HINT}")
+            raise ValueError(
+                f"{label} outputs {shape} for 2 clips and {other} for 2 clips twice as long; heads need {LAYOUT}{HINT}"
+            )
         if other[-1] == shape[-1] and other[1:-1] != shape[1:-1]:
-            raise ValueError(f"{label} outputs {shape} for 2 clips and {other} for 2 clips twice as long: its last "
-                             f"axis does not follow the clip's length; heads need {LAYOUT} (move the time axis "
-                             "last with a feature transform)")
+            raise ValueError(
+                f"{label} outputs {shape} for 2 clips and {other} for 2 clips twice as long: its last "
+                f"axis does not follow the clip's length; heads need {LAYOUT} (move the time axis "
+                "last with a feature transform)"
+            )
 
 
 class UnfoldPatches:
@@ -71,8 +76,10 @@ class UnfoldPatches:
     def __call__(self, output: torch.Tensor, batch_size: int) -> torch.Tensor:
         """``output (B * P, C, *rest)``, ``batch_size`` B -> ``(B, C, *rest without time, time)``."""
         if output.dim() < 3 or output.shape[0] % batch_size:
-            raise ValueError(f"UnfoldPatches: layer output {tuple(output.shape)} does not hold a whole number of "
-                             f"patches for each of {batch_size} clips on its first axis")
+            raise ValueError(
+                f"UnfoldPatches: layer output {tuple(output.shape)} does not hold a whole number of "
+                f"patches for each of {batch_size} clips on its first axis"
+            )
         n_patches = output.shape[0] // batch_size
         x = output.movedim(self.time_axis, -1)  # (B * P, C, *rest, t)
         x = x.reshape(batch_size, n_patches, *x.shape[1:]).movedim(1, -2)  # (B, C, *rest, P, t)

@@ -46,10 +46,20 @@ class LyricsMelCNN(MelCNN):
     """
 
     @capture_init
-    def __init__(self, class_names: list[str], sample_rate: int = 16000, clip_seconds: float = 2.0,
-                 n_fft: int = STFTConfig.n_fft, hop_length: int = STFTConfig.hop_length, n_mels: int = 64,
-                 channels: tuple[int, ...] = (16, 32, 64), dropout: float = 0.2, text_buckets: int = 4096,
-                 text_dim: int = 32, output: str = "softmax"):
+    def __init__(
+        self,
+        class_names: list[str],
+        sample_rate: int = 16000,
+        clip_seconds: float = 2.0,
+        n_fft: int = STFTConfig.n_fft,
+        hop_length: int = STFTConfig.hop_length,
+        n_mels: int = 64,
+        channels: tuple[int, ...] = (16, 32, 64),
+        dropout: float = 0.2,
+        text_buckets: int = 4096,
+        text_dim: int = 32,
+        output: str = "softmax",
+    ):
         super().__init__(class_names, sample_rate, clip_seconds, n_fft, hop_length, n_mels, channels, dropout, output)
         self.text_buckets = int(text_buckets)
         self.embedding = nn.EmbeddingBag(self.text_buckets, text_dim, mode="sum")

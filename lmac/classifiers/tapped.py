@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 from torch import nn
@@ -35,9 +35,17 @@ class TappedClassifier(AudioClassifier):
                                preprocess=torchaudio.transforms.MelSpectrogram(16000))
     """
 
-    def __init__(self, model: nn.Module, layers: list[str], sample_rate: int, class_names: list[str],
-                 clip_seconds: float, preprocess: Callable[[torch.Tensor], torch.Tensor] | None = None,
-                 output: str = "softmax", feature_transforms: dict[str, FeatureTransform] | None = None):
+    def __init__(
+        self,
+        model: nn.Module,
+        layers: list[str],
+        sample_rate: int,
+        class_names: list[str],
+        clip_seconds: float,
+        preprocess: Callable[[torch.Tensor], torch.Tensor] | None = None,
+        output: str = "softmax",
+        feature_transforms: dict[str, FeatureTransform] | None = None,
+    ):
         super().__init__(sample_rate, class_names, clip_seconds, output)
         names = dict(model.named_modules())
         transforms = dict(feature_transforms or {})
@@ -75,8 +83,10 @@ class TappedClassifier(AudioClassifier):
         captured: dict[str, torch.Tensor] = {}
         handles = []
         for name in self.layers:
+
             def hook(_module, _inputs, output, name=name):
                 captured[name] = output[0] if isinstance(output, (tuple, list)) else output
+
             handles.append(self.model.get_submodule(name).register_forward_hook(hook))
         try:
             logits = self.forward(wav)

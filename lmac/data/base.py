@@ -74,8 +74,9 @@ class AudioDataModule(L.LightningDataModule, abc.ABC):
     sample_rate: int
     clip_seconds: float
 
-    def __init__(self, batch_size: int = 16, num_workers: int = 0,
-                 noise: Callable[[torch.Tensor], torch.Tensor] | None = None):
+    def __init__(
+        self, batch_size: int = 16, num_workers: int = 0, noise: Callable[[torch.Tensor], torch.Tensor] | None = None
+    ):
         super().__init__()
         self.batch_size, self.num_workers, self.noise = int(batch_size), int(num_workers), noise
         self._datasets: dict[str, Dataset] = {}
@@ -98,8 +99,13 @@ class AudioDataModule(L.LightningDataModule, abc.ABC):
         data = self._datasets[split]
         if len(data) == 0:
             raise ValueError(f"the {split} split of {type(self).__name__} is empty; check the folds / split settings")
-        return DataLoader(data, batch_size=self.batch_size, shuffle=shuffle, num_workers=self.num_workers,
-                          persistent_workers=self.num_workers > 0)
+        return DataLoader(
+            data,
+            batch_size=self.batch_size,
+            shuffle=shuffle,
+            num_workers=self.num_workers,
+            persistent_workers=self.num_workers > 0,
+        )
 
     def train_dataloader(self) -> DataLoader:
         return self._loader("train", True)
@@ -115,7 +121,7 @@ class ClipFormatError(ValueError):
     """Data whose clips the classifier cannot take: other class names, sample rate or clip length."""
 
 
-def check_clip_format(classifier: "AudioClassifier", data, same_classes: bool = True) -> None:
+def check_clip_format(classifier: AudioClassifier, data, same_classes: bool = True) -> None:
     """Refuse data the classifier cannot take as it is, with a one-line :class:`ClipFormatError`.
 
     ``data`` (a DataModule or a dataset) must declare ``class_names``, ``sample_rate`` and
@@ -127,19 +133,26 @@ def check_clip_format(classifier: "AudioClassifier", data, same_classes: bool = 
     what = type(data).__name__
     missing = [name for name in ("class_names", "sample_rate", "clip_seconds") if getattr(data, name, None) is None]
     if missing:
-        raise ClipFormatError(f"{what} does not declare its clip format ({', '.join(missing)}); "
-                              "set class_names, sample_rate and clip_seconds on it")
+        raise ClipFormatError(
+            f"{what} does not declare its clip format ({', '.join(missing)}); "
+            "set class_names, sample_rate and clip_seconds on it"
+        )
     if same_classes and list(data.class_names) != list(classifier.class_names):
-        raise ClipFormatError(f"classifier classes {classifier.class_names} do not match the data's "
-                              f"{list(data.class_names)}")
+        raise ClipFormatError(
+            f"classifier classes {classifier.class_names} do not match the data's {list(data.class_names)}"
+        )
     if not same_classes:
         try:
             label_index_map(data.class_names, classifier.class_names)
         except ValueError as err:
             raise ClipFormatError(str(err)) from None
     if int(data.sample_rate) != classifier.sample_rate:
-        raise ClipFormatError(f"{what} gives clips at {data.sample_rate} Hz but the classifier takes "
-                              f"{classifier.sample_rate} Hz: set the data's sample_rate to {classifier.sample_rate}")
+        raise ClipFormatError(
+            f"{what} gives clips at {data.sample_rate} Hz but the classifier takes "
+            f"{classifier.sample_rate} Hz: set the data's sample_rate to {classifier.sample_rate}"
+        )
     if int(round(float(data.clip_seconds) * classifier.sample_rate)) != classifier.clip_samples:
-        raise ClipFormatError(f"{what} gives {data.clip_seconds} s clips but the classifier's window is "
-                              f"{classifier.clip_seconds} s: set the data's clip_seconds to {classifier.clip_seconds}")
+        raise ClipFormatError(
+            f"{what} gives {data.clip_seconds} s clips but the classifier's window is "
+            f"{classifier.clip_seconds} s: set the data's clip_seconds to {classifier.clip_seconds}"
+        )

@@ -87,8 +87,15 @@ class ClipDataset(Dataset):
         transform: optional waveform augmentation applied last (e.g. :class:`lmac.data.NoiseMixer`).
     """
 
-    def __init__(self, clips: Sequence[Clip], class_names: Sequence[str], sample_rate: int = 16000,
-                 clip_seconds: float = 5.0, normalize: bool = True, transform: Transform | None = None):
+    def __init__(
+        self,
+        clips: Sequence[Clip],
+        class_names: Sequence[str],
+        sample_rate: int = 16000,
+        clip_seconds: float = 5.0,
+        normalize: bool = True,
+        transform: Transform | None = None,
+    ):
         self.clips = list(clips)
         self.class_names = [str(c) for c in class_names]
         self.sample_rate, self.clip_seconds = int(sample_rate), float(clip_seconds)

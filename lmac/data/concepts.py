@@ -29,15 +29,26 @@ from lmac.data.base import AudioDataModule
 from lmac.data.concept_music import CONCEPT_SYNTHS
 from lmac.data.synthetic import MixtureCache
 
-__all__ = ["CONCEPTS", "CONCEPT_SOURCES", "EMOTIONS", "EMOTION_WEIGHTS", "NOISE", "ConceptMusic",
-           "ConceptMusicDataModule", "true_effects"]
+__all__ = [
+    "CONCEPTS",
+    "CONCEPT_SOURCES",
+    "EMOTIONS",
+    "EMOTION_WEIGHTS",
+    "NOISE",
+    "ConceptMusic",
+    "ConceptMusicDataModule",
+    "true_effects",
+]
 
-CONCEPT_SOURCES = {"rhythm_stability": "drums", "articulation": "melody", "dissonance": "harmony",
-                   "brightness": "bass"}
+CONCEPT_SOURCES = {"rhythm_stability": "drums", "articulation": "melody", "dissonance": "harmony", "brightness": "bass"}
 CONCEPTS = list(CONCEPT_SOURCES)
 EMOTIONS = ["arousal", "valence"]
-EMOTION_WEIGHTS = torch.tensor([[0.3, 0.6, 0.15, 0.9],    # arousal: brightness, articulation first
-                                [0.5, -0.2, -0.9, 0.3]])  # valence: dissonance (negative), rhythm stability
+EMOTION_WEIGHTS = torch.tensor(
+    [
+        [0.3, 0.6, 0.15, 0.9],  # arousal: brightness, articulation first
+        [0.5, -0.2, -0.9, 0.3],
+    ]
+)  # valence: dissonance (negative), rhythm stability
 NOISE = 0.05
 SPLITS = ("train", "val", "test", "demo")
 
@@ -57,14 +68,19 @@ def make_concept_item(seed: int, sample_rate: int, clip_seconds: float, confound
     stems = {}
     for concept, source in CONCEPT_SOURCES.items():
         stem = CONCEPT_SYNTHS[source](rng, sample_rate, n_samples, params[concept])
-        stem = stem * (0.1 / max(np.sqrt(np.mean(stem ** 2)), 1e-8))
+        stem = stem * (0.1 / max(np.sqrt(np.mean(stem**2)), 1e-8))
         stems[source] = (stem * 10 ** (gains[source] / 20)).astype(np.float32)
     scale = np.float32(0.9 / max(np.abs(sum(stems.values())).max(), 1e-8))
     stems = {k: torch.from_numpy(v * scale) for k, v in stems.items()}
     concepts = torch.tensor([2 * params[c] - 1 for c in CONCEPTS])
     label = EMOTION_WEIGHTS @ concepts + NOISE * torch.from_numpy(rng.standard_normal(len(EMOTIONS))).float()
-    return {"wav": torch.stack(list(stems.values())).sum(0), "stems": stems, "label": label,
-            "concepts": concepts, "seed": seed}
+    return {
+        "wav": torch.stack(list(stems.values())).sum(0),
+        "stems": stems,
+        "label": label,
+        "concepts": concepts,
+        "seed": seed,
+    }
 
 
 class ConceptMusic(Dataset):
@@ -82,8 +98,15 @@ class ConceptMusic(Dataset):
     concept_names = CONCEPTS
     stem_names = list(CONCEPT_SYNTHS)
 
-    def __init__(self, split: str = "train", n_items: int = 1000, seed: int = 0, confound: float = 0.0,
-                 sample_rate: int = 16000, clip_seconds: float = 2.0):
+    def __init__(
+        self,
+        split: str = "train",
+        n_items: int = 1000,
+        seed: int = 0,
+        confound: float = 0.0,
+        sample_rate: int = 16000,
+        clip_seconds: float = 2.0,
+    ):
         if split not in SPLITS:
             raise ValueError(f"unknown split {split!r}; choose from {list(SPLITS)}")
         if not 0.0 <= float(confound) <= 1.0:
@@ -115,9 +138,20 @@ class ConceptMusicDataModule(AudioDataModule):
 
     concept_names = CONCEPTS
 
-    def __init__(self, n_train: int = 1200, n_val: int = 100, n_test: int = 200, confound: float = 0.0,
-                 test_confound: float | None = None, batch_size: int = 32, num_workers: int = 0, seed: int = 0,
-                 sample_rate: int = 16000, clip_seconds: float = 2.0, cache: bool = True):
+    def __init__(
+        self,
+        n_train: int = 1200,
+        n_val: int = 100,
+        n_test: int = 200,
+        confound: float = 0.0,
+        test_confound: float | None = None,
+        batch_size: int = 32,
+        num_workers: int = 0,
+        seed: int = 0,
+        sample_rate: int = 16000,
+        clip_seconds: float = 2.0,
+        cache: bool = True,
+    ):
         super().__init__(batch_size, num_workers)
         self.sizes = {"train": n_train, "val": n_val, "test": n_test}
         self.confound = float(confound)

@@ -25,8 +25,15 @@ import torch
 from scipy.signal import lfilter
 from torch.utils.data import Dataset
 
-__all__ = ["Contaminated", "Clean", "OtherClassMixture", "WhiteNoise", "UnrelatedSource", "babble",
-           "CONTAMINATION_STEM"]
+__all__ = [
+    "Contaminated",
+    "Clean",
+    "OtherClassMixture",
+    "WhiteNoise",
+    "UnrelatedSource",
+    "babble",
+    "CONTAMINATION_STEM",
+]
 
 CONTAMINATION_STEM = "contamination"
 
@@ -86,8 +93,9 @@ class Clean(Contaminated):
 class OtherClassMixture(Contaminated):
     """Mix each clip with a clip of another class drawn from the same dataset (0.8 / 0.2)."""
 
-    def __init__(self, dataset: Dataset, seed: int = 0, gain: float = 0.8, other_gain: float = 0.2,
-                 max_tries: int = 100):
+    def __init__(
+        self, dataset: Dataset, seed: int = 0, gain: float = 0.8, other_gain: float = 0.2, max_tries: int = 100
+    ):
         super().__init__(dataset, seed)
         self.gain, self.other_gain, self.max_tries = float(gain), float(other_gain), int(max_tries)
 
@@ -96,8 +104,10 @@ class OtherClassMixture(Contaminated):
             other = self.dataset[int(rng.integers(len(self.dataset)))]
             if other["label"] != item["label"]:
                 return mix_items(item, other["wav"], self.gain, self.other_gain)
-        raise ValueError(f"found no clip of a class other than {item['label']} in {self.max_tries} draws; "
-                         "OtherClassMixture needs a dataset with at least two classes")
+        raise ValueError(
+            f"found no clip of a class other than {item['label']} in {self.max_tries} draws; "
+            "OtherClassMixture needs a dataset with at least two classes"
+        )
 
 
 class WhiteNoise(Contaminated):
@@ -122,8 +132,14 @@ class UnrelatedSource(Contaminated):
         seed, gain, other_gain: as in the other settings.
     """
 
-    def __init__(self, dataset: Dataset, sources: Dataset | None = None, seed: int = 0, gain: float = 0.8,
-                 other_gain: float = 0.2):
+    def __init__(
+        self,
+        dataset: Dataset,
+        sources: Dataset | None = None,
+        seed: int = 0,
+        gain: float = 0.8,
+        other_gain: float = 0.2,
+    ):
         super().__init__(dataset, seed)
         if sources is None and self.sample_rate is None:
             raise ValueError("UnrelatedSource needs the dataset's sample_rate to synthesise its babble")

@@ -68,10 +68,19 @@ class ESC50DataModule(AudioDataModule):
         batch_size, num_workers, noise: see :class:`AudioDataModule`.
     """
 
-    def __init__(self, root: str, train_folds: list[int] = (1, 2, 3), val_folds: list[int] = (4,),
-                 test_folds: list[int] = (5,), sample_rate: int = 16000, clip_seconds: float = 5.0,
-                 skip_bad_files: bool = False, batch_size: int = 16, num_workers: int = 0,
-                 noise: Callable[[torch.Tensor], torch.Tensor] | None = None):
+    def __init__(
+        self,
+        root: str,
+        train_folds: list[int] = (1, 2, 3),
+        val_folds: list[int] = (4,),
+        test_folds: list[int] = (5,),
+        sample_rate: int = 16000,
+        clip_seconds: float = 5.0,
+        skip_bad_files: bool = False,
+        batch_size: int = 16,
+        num_workers: int = 0,
+        noise: Callable[[torch.Tensor], torch.Tensor] | None = None,
+    ):
         super().__init__(batch_size, num_workers, noise)
         clips, self.class_names = read_esc50(root)
         self.root = Path(root)
@@ -84,20 +93,31 @@ class ESC50DataModule(AudioDataModule):
     def dataset(self, split: str) -> ClipDataset:
         self._check_split(split)
         clips = [c for c in self.clips if c.fold in self.folds[split]]
-        return ClipDataset(clips, self.class_names, self.sample_rate, self.clip_seconds,
-                           transform=self.noise if split == "train" else None)
+        return ClipDataset(
+            clips,
+            self.class_names,
+            self.sample_rate,
+            self.clip_seconds,
+            transform=self.noise if split == "train" else None,
+        )
 
 
-def esc50_clips(root: str | os.PathLike, folds: list[int] = (5,), sample_rate: int = 16000,
-                clip_seconds: float = 5.0, skip_bad_files: bool = False) -> ClipDataset:
+def esc50_clips(
+    root: str | os.PathLike,
+    folds: list[int] = (5,),
+    sample_rate: int = 16000,
+    clip_seconds: float = 5.0,
+    skip_bad_files: bool = False,
+) -> ClipDataset:
     """The ESC-50 clips of ``folds`` as one dataset (e.g. the benchmark's test clips).
 
     Same clip format as :class:`ESC50DataModule` (resampled, mono, peak-normalised, fixed length).
     """
     clips, class_names = read_esc50(root)
     _check_folds(clips, folds, Path(root), "test")
-    return ClipDataset(_usable([c for c in clips if c.fold in folds], skip_bad_files), class_names, sample_rate,
-                       clip_seconds)
+    return ClipDataset(
+        _usable([c for c in clips if c.fold in folds], skip_bad_files), class_names, sample_rate, clip_seconds
+    )
 
 
 def _check_folds(clips: list[Clip], folds, root: Path, split: str) -> None:

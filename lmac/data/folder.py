@@ -27,8 +27,9 @@ from lmac.data.clips import AUDIO_EXTENSIONS, Clip, ClipDataset, check_files, re
 __all__ = ["scan_class_folders", "read_manifest", "hash_split", "AudioFolderDataModule"]
 
 
-def scan_class_folders(root: str | os.PathLike, class_names: Sequence[str] | None = None
-                       ) -> tuple[list[tuple[str, str]], list[str]]:
+def scan_class_folders(
+    root: str | os.PathLike, class_names: Sequence[str] | None = None
+) -> tuple[list[tuple[str, str]], list[str]]:
     """``(path, class name)`` for every audio file under ``root/<class>/`` (recursively), and the classes.
 
     Args:
@@ -43,15 +44,20 @@ def scan_class_folders(root: str | os.PathLike, class_names: Sequence[str] | Non
     unknown = [f for f in folders if f not in names]
     if unknown:
         raise ValueError(f"{root}: sub-folders {unknown} are not in the class list {names}")
-    items = [(str(p), folder) for folder in folders for p in sorted((root / folder).rglob("*"))
-             if p.suffix.lower() in AUDIO_EXTENSIONS and p.is_file()]
+    items = [
+        (str(p), folder)
+        for folder in folders
+        for p in sorted((root / folder).rglob("*"))
+        if p.suffix.lower() in AUDIO_EXTENSIONS and p.is_file()
+    ]
     if not items:
         raise ValueError(f"{root}: no audio files ({', '.join(AUDIO_EXTENSIONS)}) in the class sub-folders")
     return items, names
 
 
-def read_manifest(path: str | os.PathLike, root: str | os.PathLike | None = None,
-                  class_names: Sequence[str] | None = None) -> tuple[list[tuple[str, str, int | None]], list[str]]:
+def read_manifest(
+    path: str | os.PathLike, root: str | os.PathLike | None = None, class_names: Sequence[str] | None = None
+) -> tuple[list[tuple[str, str, int | None]], list[str]]:
     """Rows ``(path, label, fold or None)`` of a CSV manifest, and the class names.
 
     Args:
@@ -68,8 +74,14 @@ def read_manifest(path: str | os.PathLike, root: str | os.PathLike | None = None
         missing = {"path", "label"} - set(reader.fieldnames or [])
         if missing:
             raise ValueError(f"{path}: manifest needs columns path,label[,fold]; missing {sorted(missing)}")
-        rows = [(str(base / r["path"].strip()), r["label"].strip(),
-                 int(r["fold"]) if r.get("fold") not in (None, "") else None) for r in reader]
+        rows = [
+            (
+                str(base / r["path"].strip()),
+                r["label"].strip(),
+                int(r["fold"]) if r.get("fold") not in (None, "") else None,
+            )
+            for r in reader
+        ]
     if not rows:
         raise ValueError(f"{path}: manifest has no rows")
     labels = sorted({label for _, label, _ in rows})
@@ -109,12 +121,23 @@ class AudioFolderDataModule(AudioDataModule):
         batch_size, num_workers, noise: see :class:`AudioDataModule`.
     """
 
-    def __init__(self, root: str, manifest: str | None = None, class_names: list[str] | None = None,
-                 train_folds: list[int] | None = None, val_folds: list[int] | None = None,
-                 test_folds: list[int] | None = None, val_fraction: float = 0.1, test_fraction: float = 0.1,
-                 sample_rate: int = 16000, clip_seconds: float = 5.0, skip_bad_files: bool = False,
-                 batch_size: int = 16, num_workers: int = 0,
-                 noise: Callable[[torch.Tensor], torch.Tensor] | None = None):
+    def __init__(
+        self,
+        root: str,
+        manifest: str | None = None,
+        class_names: list[str] | None = None,
+        train_folds: list[int] | None = None,
+        val_folds: list[int] | None = None,
+        test_folds: list[int] | None = None,
+        val_fraction: float = 0.1,
+        test_fraction: float = 0.1,
+        sample_rate: int = 16000,
+        clip_seconds: float = 5.0,
+        skip_bad_files: bool = False,
+        batch_size: int = 16,
+        num_workers: int = 0,
+        noise: Callable[[torch.Tensor], torch.Tensor] | None = None,
+    ):
         super().__init__(batch_size, num_workers, noise)
         self.root = require_dir(root, "audio")
         self.sample_rate, self.clip_seconds = int(sample_rate), float(clip_seconds)
@@ -140,5 +163,10 @@ class AudioFolderDataModule(AudioDataModule):
 
     def dataset(self, split: str) -> ClipDataset:
         self._check_split(split)
-        return ClipDataset(self.splits[split], self.class_names, self.sample_rate, self.clip_seconds,
-                           transform=self.noise if split == "train" else None)
+        return ClipDataset(
+            self.splits[split],
+            self.class_names,
+            self.sample_rate,
+            self.clip_seconds,
+            transform=self.noise if split == "train" else None,
+        )

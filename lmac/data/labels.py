@@ -24,8 +24,10 @@ def label_index_map(data_names: Sequence[str], classifier_names: Sequence[str]) 
     missing = [str(n) for n in data_names if str(n) not in classifier_names]
     if missing:
         shown = ", ".join(repr(n) for n in classifier_names[:12]) + (", ..." if len(classifier_names) > 12 else "")
-        raise ValueError(f"data classes {missing} are not among the classifier's {len(classifier_names)} classes "
-                         f"({shown}); name the data's classes as the classifier does (e.g. data.class_names=[...])")
+        raise ValueError(
+            f"data classes {missing} are not among the classifier's {len(classifier_names)} classes "
+            f"({shown}); name the data's classes as the classifier does (e.g. data.class_names=[...])"
+        )
     return torch.tensor([classifier_names.index(str(n)) for n in data_names], dtype=torch.long)
 
 
@@ -33,8 +35,10 @@ def data_label_map(datamodule, classifier_names: Sequence[str]) -> torch.Tensor:
     """:func:`label_index_map` for a datamodule's ``class_names``; a clear error if it has none."""
     names = getattr(datamodule, "class_names", None)
     if names is None:
-        raise ValueError("explaining the data's labels needs the data's class names: fit with a datamodule "
-                         "that has `class_names` (or explain the classifier's own prediction)")
+        raise ValueError(
+            "explaining the data's labels needs the data's class names: fit with a datamodule "
+            "that has `class_names` (or explain the classifier's own prediction)"
+        )
     return label_index_map(names, classifier_names)
 
 

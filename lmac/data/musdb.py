@@ -34,10 +34,20 @@ STEMS = ("vocals", "drums", "bass", "other")
 
 # The validation tracks of the official musdb train/validation split (``musdb`` package).
 MUSDB_VALIDATION = (
-    "Actions - One Minute Smile", "Clara Berry And Wooldog - Waltz For My Victims", "Johnny Lokke - Promises & Lies",
-    "Patrick Talbot - A Reason To Leave", "Triviul - Angelsaint", "Alexander Ross - Goodbye Bolero",
-    "Fergessen - Nos Palpitants", "Leaf - Summerghost", "Skelpolu - Human Mistakes", "Young Griffo - Pennies",
-    "ANiMAL - Rockshow", "James May - On The Line", "Meaxic - Take A Step", "Traffic Experiment - Sirens",
+    "Actions - One Minute Smile",
+    "Clara Berry And Wooldog - Waltz For My Victims",
+    "Johnny Lokke - Promises & Lies",
+    "Patrick Talbot - A Reason To Leave",
+    "Triviul - Angelsaint",
+    "Alexander Ross - Goodbye Bolero",
+    "Fergessen - Nos Palpitants",
+    "Leaf - Summerghost",
+    "Skelpolu - Human Mistakes",
+    "Young Griffo - Pennies",
+    "ANiMAL - Rockshow",
+    "James May - On The Line",
+    "Meaxic - Take A Step",
+    "Traffic Experiment - Sirens",
 )
 
 
@@ -73,9 +83,15 @@ class MUSDBExcerpts(Dataset):
         max_excerpts_per_track: keep at most this many excerpts per track, evenly spaced.
     """
 
-    def __init__(self, tracks: Sequence[Path], stems: Sequence[str] = STEMS, sample_rate: int = 16000,
-                 clip_seconds: float = 5.0, hop_seconds: float | None = None,
-                 max_excerpts_per_track: int | None = None):
+    def __init__(
+        self,
+        tracks: Sequence[Path],
+        stems: Sequence[str] = STEMS,
+        sample_rate: int = 16000,
+        clip_seconds: float = 5.0,
+        hop_seconds: float | None = None,
+        max_excerpts_per_track: int | None = None,
+    ):
         self.stem_names = self.class_names = list(stems)
         self.sample_rate, self.clip_seconds = int(sample_rate), float(clip_seconds)
         hop = float(hop_seconds or clip_seconds)
@@ -95,8 +111,10 @@ class MUSDBExcerpts(Dataset):
     def __getitem__(self, index: int) -> dict:
         track, offset = self.index[index]
         n_samples = int(round(self.clip_seconds * self.sample_rate))
-        stems = {s: fix_length(load_audio(track / f"{s}.wav", self.sample_rate, offset, self.clip_seconds), n_samples)
-                 for s in self.stem_names}
+        stems = {
+            s: fix_length(load_audio(track / f"{s}.wav", self.sample_rate, offset, self.clip_seconds), n_samples)
+            for s in self.stem_names
+        }
         wav = torch.stack(list(stems.values())).sum(0)
         scale = 0.9 / wav.abs().amax().clamp_min(1e-8)
         stems = {k: v * scale for k, v in stems.items()}
@@ -118,23 +136,39 @@ class MUSDBDataModule(AudioDataModule):
         batch_size, num_workers: loader settings.
     """
 
-    def __init__(self, root: str, stems: list[str] = STEMS, val_tracks: list[str] = MUSDB_VALIDATION,
-                 sample_rate: int = 16000, clip_seconds: float = 5.0, hop_seconds: float | None = None,
-                 max_excerpts_per_track: int | None = None, skip_bad_files: bool = False,
-                 batch_size: int = 16, num_workers: int = 0):
+    def __init__(
+        self,
+        root: str,
+        stems: list[str] = STEMS,
+        val_tracks: list[str] = MUSDB_VALIDATION,
+        sample_rate: int = 16000,
+        clip_seconds: float = 5.0,
+        hop_seconds: float | None = None,
+        max_excerpts_per_track: int | None = None,
+        skip_bad_files: bool = False,
+        batch_size: int = 16,
+        num_workers: int = 0,
+    ):
         super().__init__(batch_size, num_workers, noise=None)
         self.root = require_dir(root, "MUSDB18")
         self.class_names = list(stems)
         self.sample_rate, self.clip_seconds = int(sample_rate), float(clip_seconds)
-        self.kwargs = dict(stems=list(stems), sample_rate=sample_rate, clip_seconds=clip_seconds,
-                           hop_seconds=hop_seconds, max_excerpts_per_track=max_excerpts_per_track)
+        self.kwargs = dict(
+            stems=list(stems),
+            sample_rate=sample_rate,
+            clip_seconds=clip_seconds,
+            hop_seconds=hop_seconds,
+            max_excerpts_per_track=max_excerpts_per_track,
+        )
         train = find_tracks(self.root / "train", stems, skip_bad_files)
         unknown = [name for name in val_tracks if name not in {t.name for t in train}]
         if unknown:
             raise ValueError(f"val_tracks {unknown} not found in {self.root / 'train'}")
-        self.tracks = {"train": [t for t in train if t.name not in val_tracks],
-                       "val": [t for t in train if t.name in val_tracks],
-                       "test": find_tracks(self.root / "test", stems, skip_bad_files)}
+        self.tracks = {
+            "train": [t for t in train if t.name not in val_tracks],
+            "val": [t for t in train if t.name in val_tracks],
+            "test": find_tracks(self.root / "test", stems, skip_bad_files),
+        }
 
     def dataset(self, split: str) -> MUSDBExcerpts:
         self._check_split(split)

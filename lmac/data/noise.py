@@ -53,8 +53,15 @@ class NoiseMixer:
             by default a bad file is an error naming it.
     """
 
-    def __init__(self, root: str | os.PathLike, sample_rate: int = 16000, snr_db: tuple[float, float] = (0.0, 10.0),
-                 prob: float = 1.0, peak: float | None = 0.9, skip_bad_files: bool = False):
+    def __init__(
+        self,
+        root: str | os.PathLike,
+        sample_rate: int = 16000,
+        snr_db: tuple[float, float] = (0.0, 10.0),
+        prob: float = 1.0,
+        peak: float | None = 0.9,
+        skip_bad_files: bool = False,
+    ):
         root = require_dir(root, "noise")
         self.files = sorted(str(p) for p in root.rglob("*") if p.suffix.lower() in AUDIO_EXTENSIONS and p.is_file())
         if not self.files:

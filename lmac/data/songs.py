@@ -22,8 +22,10 @@ from lmac.data.synthetic import SONG_LEADS, SyntheticDataModule
 __all__ = ["SONG_MOODS", "VOCABULARIES", "NEUTRAL_WORDS", "lyric", "carriers", "LyricSongs", "SongsDataModule"]
 
 SONG_MOODS = {"ballad": "love", "pop": "love", "lament": "fight", "rock": "fight"}
-VOCABULARIES = {"love": ["love", "heart", "kiss", "darling", "tender", "sweet"],
-                "fight": ["fight", "war", "rage", "burn", "break", "storm"]}
+VOCABULARIES = {
+    "love": ["love", "heart", "kiss", "darling", "tender", "sweet"],
+    "fight": ["fight", "war", "rage", "burn", "break", "storm"],
+}
 NEUTRAL_WORDS = ["the", "night", "road", "we", "city", "rain", "time", "walk", "home", "light", "down", "again"]
 
 

@@ -31,8 +31,15 @@ def place(out: np.ndarray, start: int, note: np.ndarray) -> None:
     out[start:stop] += note[: stop - start]
 
 
-def additive(f0: float, t: np.ndarray, sr: int, amps: np.ndarray, decays: np.ndarray,
-              stretch: float = 0.0, vibrato: np.ndarray | None = None) -> np.ndarray:
+def additive(
+    f0: float,
+    t: np.ndarray,
+    sr: int,
+    amps: np.ndarray,
+    decays: np.ndarray,
+    stretch: float = 0.0,
+    vibrato: np.ndarray | None = None,
+) -> np.ndarray:
     k = np.arange(1, len(amps) + 1)
     freqs = k * f0 * np.sqrt(1 + stretch * k**2)
     keep = freqs < 0.45 * sr
@@ -69,7 +76,7 @@ def guitar(rng: np.random.Generator, sr: int, n: int) -> np.ndarray:
         y[: period + 1] = np.convolve(burst, [0.5, 0.5], mode="same")
         for s in range(period + 1, len(y), period):
             e = min(s + period, len(y))
-            y[s:e] = decay * 0.5 * (y[s - period:e - period] + y[s - period - 1:e - period - 1])
+            y[s:e] = decay * 0.5 * (y[s - period : e - period] + y[s - period - 1 : e - period - 1])
         place(out, start, y[:length])
     return out
 

@@ -83,21 +83,44 @@ def _songs(split: str, label: str, rng: np.random.Generator) -> dict[str, float]
 # classes, stems, splits (test_split: the held-out split loaders test on), which sources sound in an item
 # (split, lead, rng) -> {source: gain dB}, and whether the label is multi-hot (every class present).
 TASKS: dict[str, dict] = {
-    "instruments": {"classes": LEADS, "stems": LEADS + ["bass", "drums"], "splits": ["train", "val", "test", "demo"],
-                    "test_split": "test", "sources": _instruments, "multi_label": False},
-    "instruments_multi": {"classes": LEADS, "stems": LEADS + ["bass", "drums"],
-                          "splits": ["train", "val", "test", "demo"], "test_split": "test",
-                          "sources": _instruments_multi, "multi_label": True},
-    "confound": {"classes": ["guitar", "piano"], "stems": ["guitar", "piano", "bass", "drums"],
-                 "splits": ["train", "val", "test_std", "test_bad", "demo"], "test_split": "test_std",
-                 "sources": _confound, "multi_label": False},
-    "songs": {"classes": list(SONG_LEADS), "stems": ["piano", "guitar", "bass", "drums"],
-              "splits": ["train", "val", "test", "demo"], "test_split": "test", "sources": _songs, "multi_label": False},
+    "instruments": {
+        "classes": LEADS,
+        "stems": LEADS + ["bass", "drums"],
+        "splits": ["train", "val", "test", "demo"],
+        "test_split": "test",
+        "sources": _instruments,
+        "multi_label": False,
+    },
+    "instruments_multi": {
+        "classes": LEADS,
+        "stems": LEADS + ["bass", "drums"],
+        "splits": ["train", "val", "test", "demo"],
+        "test_split": "test",
+        "sources": _instruments_multi,
+        "multi_label": True,
+    },
+    "confound": {
+        "classes": ["guitar", "piano"],
+        "stems": ["guitar", "piano", "bass", "drums"],
+        "splits": ["train", "val", "test_std", "test_bad", "demo"],
+        "test_split": "test_std",
+        "sources": _confound,
+        "multi_label": False,
+    },
+    "songs": {
+        "classes": list(SONG_LEADS),
+        "stems": ["piano", "guitar", "bass", "drums"],
+        "splits": ["train", "val", "test", "demo"],
+        "test_split": "test",
+        "sources": _songs,
+        "multi_label": False,
+    },
 }
 
 
-def make_item(task: str, split: str, label: int, seed: int, sample_rate: int = 16000,
-              clip_seconds: float = 2.0) -> dict:
+def make_item(
+    task: str, split: str, label: int, seed: int, sample_rate: int = 16000, clip_seconds: float = 2.0
+) -> dict:
     """Generate one item from its seed (see module docstring for the fields)."""
     rng = np.random.default_rng(seed)
     n_samples = int(round(clip_seconds * sample_rate))
@@ -126,8 +149,15 @@ class SyntheticMixtures(Dataset):
         sample_rate, clip_seconds: clip format.
     """
 
-    def __init__(self, task: str = "instruments", split: str = "train", n_items: int = 1000, seed: int = 0,
-                 sample_rate: int = 16000, clip_seconds: float = 2.0):
+    def __init__(
+        self,
+        task: str = "instruments",
+        split: str = "train",
+        n_items: int = 1000,
+        seed: int = 0,
+        sample_rate: int = 16000,
+        clip_seconds: float = 2.0,
+    ):
         if task not in TASKS:
             raise ValueError(f"unknown task {task!r}; choose from {sorted(TASKS)}")
         if split not in TASKS[task]["splits"]:
@@ -188,10 +218,21 @@ class SyntheticDataModule(AudioDataModule):
         cache_stems: keep their stems too (for heads over oracle stems; one clip's size per stem).
     """
 
-    def __init__(self, task: str = "instruments", n_train: int = 2000, n_val: int = 200, n_test: int = 400,
-                 test_split: str | None = None, batch_size: int = 32, num_workers: int = 0, seed: int = 0,
-                 sample_rate: int = 16000, clip_seconds: float = 2.0, cache: bool = True,
-                 cache_stems: bool = False):
+    def __init__(
+        self,
+        task: str = "instruments",
+        n_train: int = 2000,
+        n_val: int = 200,
+        n_test: int = 400,
+        test_split: str | None = None,
+        batch_size: int = 32,
+        num_workers: int = 0,
+        seed: int = 0,
+        sample_rate: int = 16000,
+        clip_seconds: float = 2.0,
+        cache: bool = True,
+        cache_stems: bool = False,
+    ):
         super().__init__(batch_size, num_workers)
         if task not in TASKS:
             raise ValueError(f"unknown task {task!r}; choose from {sorted(TASKS)}")
@@ -204,8 +245,14 @@ class SyntheticDataModule(AudioDataModule):
     def dataset(self, split: str) -> SyntheticMixtures:
         """The generated clips of ``split`` (``"test"`` is the task's ``test_split``), with stems."""
         self._check_split(split)
-        return SyntheticMixtures(self.task, self.test_split if split == "test" else split, self.sizes[split],
-                                 self.seed, self.sample_rate, self.clip_seconds)
+        return SyntheticMixtures(
+            self.task,
+            self.test_split if split == "test" else split,
+            self.sizes[split],
+            self.seed,
+            self.sample_rate,
+            self.clip_seconds,
+        )
 
     def loader_dataset(self, split: str) -> Dataset:
         data = self.dataset(split)

@@ -2,8 +2,14 @@
 
 from lmac.explainers.base import Explainer
 from lmac.explainers.concepts import ConceptExplanation, TwoLevelExplainer
-from lmac.explainers.factorizations import (Factorization, NMFFactorization, OracleStems, SeparatorFactorization,
-                                            TimeFrequencyGrid, TimeSegments)
+from lmac.explainers.factorizations import (
+    Factorization,
+    NMFFactorization,
+    OracleStems,
+    SeparatorFactorization,
+    TimeFrequencyGrid,
+    TimeSegments,
+)
 from lmac.explainers.gradients import GradCAM, IntegratedGradients, Saliency, SmoothGrad
 from lmac.explainers.lime import SourceLIME
 from lmac.explainers.lmac import LMAC
@@ -12,7 +18,26 @@ from lmac.explainers.multimodal_lime import MultimodalLIME, Song
 from lmac.explainers.separators import SpeechBrainSeparator
 from lmac.explainers.windowing import classify_clip, explain_clip
 
-__all__ = ["ConceptExplanation", "Explainer", "LMAC", "TwoLevelExplainer", "classify_clip", "explain_clip", "load_explainer",
-           "SourceLIME", "MultimodalLIME", "Song", "Factorization", "OracleStems", "SeparatorFactorization", "SpeechBrainSeparator",
-           "NMFFactorization", "TimeSegments", "TimeFrequencyGrid",
-           "Saliency", "IntegratedGradients", "SmoothGrad", "GradCAM"]
+__all__ = [
+    "ConceptExplanation",
+    "Explainer",
+    "LMAC",
+    "TwoLevelExplainer",
+    "classify_clip",
+    "explain_clip",
+    "load_explainer",
+    "SourceLIME",
+    "MultimodalLIME",
+    "Song",
+    "Factorization",
+    "OracleStems",
+    "SeparatorFactorization",
+    "SpeechBrainSeparator",
+    "NMFFactorization",
+    "TimeSegments",
+    "TimeFrequencyGrid",
+    "Saliency",
+    "IntegratedGradients",
+    "SmoothGrad",
+    "GradCAM",
+]

@@ -41,7 +41,7 @@ class Explainer(abc.ABC):
     def explain(self, wav: torch.Tensor, target: Target = None) -> Explanation:
         """Explain ``wav (B, T)`` (or ``(T,)``) at ``self.sample_rate`` for ``target`` (see module doc)."""
 
-    def bind_stems(self, stems: dict[str, torch.Tensor] | None) -> None:
+    def bind_stems(self, stems: dict[str, torch.Tensor] | None) -> None:  # noqa: B027 (optional hook)
         """Give ground-truth stems (name -> ``(B, T)``) for the next :meth:`explain` call.
 
         Only methods that can use oracle sources (e.g. LIME over ``OracleStems``) override
@@ -49,7 +49,7 @@ class Explainer(abc.ABC):
         no-op by default. Passing ``None`` clears them.
         """
 
-    def with_classifier(self, classifier: AudioClassifier) -> "Explainer":
+    def with_classifier(self, classifier: AudioClassifier) -> Explainer:
         """The same method explaining another classifier (e.g. a randomised copy for the
         model-randomisation sanity check, :mod:`lmac.metrics.sanity`).
 
@@ -76,8 +76,9 @@ class Explainer(abc.ABC):
                 return wav, self.classifier(wav).argmax(dim=-1)
         return wav, self._target_indices(target, wav)
 
-    def prepare_with_features(self, wav: torch.Tensor,
-                              target: Target) -> tuple[torch.Tensor, torch.Tensor, list[torch.Tensor]]:
+    def prepare_with_features(
+        self, wav: torch.Tensor, target: Target
+    ) -> tuple[torch.Tensor, torch.Tensor, list[torch.Tensor]]:
         """As :meth:`prepare`, plus the classifier's features: one classifier pass in all.
 
         With ``target=None`` the features and the logits that pick the target come from

@@ -86,19 +86,39 @@ class ConceptExplanation:
         """Clip ``index``'s concepts, strongest first: name, value, weight, effect, relative effect."""
         order = self.effects[index].abs().argsort(descending=True, stable=True).tolist()
         rel = self.relative[index]
-        return [{"concept": self.concept_names[k], "value": float(self.concepts[index, k]),
-                 "weight": float(self.weights[index, k]), "effect": float(self.effects[index, k]),
-                 "relative_effect": float(rel[k])} for k in order]
+        return [
+            {
+                "concept": self.concept_names[k],
+                "value": float(self.concepts[index, k]),
+                "weight": float(self.weights[index, k]),
+                "effect": float(self.effects[index, k]),
+                "relative_effect": float(rel[k]),
+            }
+            for k in order
+        ]
 
     def record(self, index: int) -> dict:
         """Both levels of clip ``index`` as a JSON-friendly dict."""
         batch = len(self.target)
-        level1 = {method: [{"rank": r, "concept": self.concept_names[int(exp.target[index])],
-                            "extras": _jsonable({k: _clip_part(v, index, batch) for k, v in exp.extras.items()})}
-                           for r, exp in enumerate(exps)] for method, exps in self.level1.items()}
-        return {"target": int(self.target[index]), "target_name": self.output_names[int(self.target[index])],
-                "output_value": float(self.output[index]), "bias": float(self.bias[index]),
-                "level2": self.level2_record(index), "level1": level1}
+        level1 = {
+            method: [
+                {
+                    "rank": r,
+                    "concept": self.concept_names[int(exp.target[index])],
+                    "extras": _jsonable({k: _clip_part(v, index, batch) for k, v in exp.extras.items()}),
+                }
+                for r, exp in enumerate(exps)
+            ]
+            for method, exps in self.level1.items()
+        }
+        return {
+            "target": int(self.target[index]),
+            "target_name": self.output_names[int(self.target[index])],
+            "output_value": float(self.output[index]),
+            "bias": float(self.bias[index]),
+            "level2": self.level2_record(index),
+            "level1": level1,
+        }
 
 
 class TwoLevelExplainer(Explainer):
@@ -113,8 +133,13 @@ class TwoLevelExplainer(Explainer):
         name: method name recorded in explanations.
     """
 
-    def __init__(self, classifier: ConceptClassifier, level1: Sequence[Level1Factory], top_concepts: int = 2,
-                 name: str = "two-level"):
+    def __init__(
+        self,
+        classifier: ConceptClassifier,
+        level1: Sequence[Level1Factory],
+        top_concepts: int = 2,
+        name: str = "two-level",
+    ):
         if not isinstance(classifier, ConceptClassifier):
             raise ValueError(f"{type(classifier).__name__} has no concept layer; a ConceptClassifier is needed")
         if not level1:
@@ -145,9 +170,18 @@ class TwoLevelExplainer(Explainer):
         concepts = self.classifier.concepts(wav)
         effects = concept_effects(concepts, layer.weight, target)
         bias = layer.bias[target] if layer.bias is not None else torch.zeros_like(target, dtype=wav.dtype)
-        top = effects.abs().argsort(dim=-1, descending=True, stable=True)[:, :self.top_concepts]
-        result = ConceptExplanation(target, list(self.classifier.class_names), list(self.classifier.concept_names),
-                                    concepts, layer.weight[target], effects, effects.sum(-1) + bias, bias, top)
+        top = effects.abs().argsort(dim=-1, descending=True, stable=True)[:, : self.top_concepts]
+        result = ConceptExplanation(
+            target,
+            list(self.classifier.class_names),
+            list(self.classifier.concept_names),
+            concepts,
+            layer.weight[target],
+            effects,
+            effects.sum(-1) + bias,
+            bias,
+            top,
+        )
         for explainer in self.level1:
             result.level1[explainer.name] = [explainer.explain(wav, target=top[:, r]) for r in range(top.shape[1])]
         return result
@@ -159,5 +193,14 @@ class TwoLevelExplainer(Explainer):
         levels = self.explain_levels(wav, target)
         first = levels.level1[self.level1[0].name][0]
         extras = {"levels": [levels.record(i) for i in range(len(levels.target))]}
-        return Explanation(first.wav, first.explanation_wav, first.residual_wav, first.saliency, levels.target,
-                           self.name, self.sample_rate, first.grid, extras)
+        return Explanation(
+            first.wav,
+            first.explanation_wav,
+            first.residual_wav,
+            first.saliency,
+            levels.target,
+            self.name,
+            self.sample_rate,
+            first.grid,
+            extras,
+        )

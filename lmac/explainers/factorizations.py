@@ -27,8 +27,15 @@ import torchaudio
 from lmac.audio import fix_length
 from lmac.spectral import STFT, STFTConfig
 
-__all__ = ["Components", "Factorization", "OracleStems", "SeparatorFactorization", "NMFFactorization",
-           "TimeSegments", "TimeFrequencyGrid"]
+__all__ = [
+    "Components",
+    "Factorization",
+    "OracleStems",
+    "SeparatorFactorization",
+    "NMFFactorization",
+    "TimeSegments",
+    "TimeFrequencyGrid",
+]
 
 
 @dataclass
@@ -55,7 +62,7 @@ class Factorization(abc.ABC):
     def __call__(self, wav: torch.Tensor, sample_rate: int) -> Components:
         """``wav (B, T)`` -> components ``(B, K, T)`` summing to ``wav``."""
 
-    def bind_stems(self, stems: Mapping[str, torch.Tensor] | None) -> None:
+    def bind_stems(self, stems: Mapping[str, torch.Tensor] | None) -> None:  # noqa: B027 (optional hook)
         """Receive ground-truth stems (only :class:`OracleStems` uses them)."""
 
 
@@ -93,8 +100,10 @@ class OracleStems(Factorization):
         stacked = torch.stack(parts, dim=1)
         gap = (stacked.sum(1) - wav).abs().amax()
         if gap > self.tolerance * wav.abs().amax().clamp_min(1e-8):
-            raise ValueError(f"the bound stems do not sum to the clip (max error {gap:.3g}); "
-                             "bind the stems of the clip being explained")
+            raise ValueError(
+                f"the bound stems do not sum to the clip (max error {gap:.3g}); "
+                "bind the stems of the clip being explained"
+            )
         return Components(list(self._stems), stacked)
 
 
@@ -107,8 +116,7 @@ class SeparatorFactorization(Factorization):
             one, else the clip's rate. Clips are resampled to it and sources back.
     """
 
-    def __init__(self, separator: Callable[[torch.Tensor], Mapping[str, torch.Tensor]],
-                 sample_rate: int | None = None):
+    def __init__(self, separator: Callable[[torch.Tensor], Mapping[str, torch.Tensor]], sample_rate: int | None = None):
         self.separator = separator
         self.sample_rate = sample_rate
 
@@ -235,8 +243,9 @@ class TimeFrequencyGrid(_Refinement):
         stft: the STFT grid the blocks are cut from (``None``: the default :class:`~lmac.spectral.STFTConfig`).
     """
 
-    def __init__(self, n_freq: int = 4, n_time: int = 4, source: Factorization | None = None,
-                 stft: STFTConfig | None = None):
+    def __init__(
+        self, n_freq: int = 4, n_time: int = 4, source: Factorization | None = None, stft: STFTConfig | None = None
+    ):
         super().__init__(source)
         if n_freq < 1 or n_time < 1:
             raise ValueError(f"n_freq and n_time must be >= 1, got {n_freq}, {n_time}")
@@ -252,7 +261,7 @@ class TimeFrequencyGrid(_Refinement):
         for i in range(self.n_freq):
             for j in range(self.n_time):
                 mask = torch.zeros(spec.shape[-2:], device=wav.device)
-                mask[f_edges[i]:f_edges[i + 1], t_edges[j]:t_edges[j + 1]] = 1
+                mask[f_edges[i] : f_edges[i + 1], t_edges[j] : t_edges[j + 1]] = 1
                 masks.append(mask)
                 suffixes.append(f"_f{i}t{j}")
         blocks = spec[:, None] * torch.stack(masks)  # (B, S, F, N)

@@ -28,8 +28,15 @@ from lmac.explainers.base import Explainer, Target
 from lmac.explanation import Explanation
 from lmac.spectral import STFT, STFTConfig
 
-__all__ = ["GradientExplainer", "Saliency", "IntegratedGradients", "SmoothGrad", "GradCAM", "magnitude_forward",
-           "deepest_map_layer"]
+__all__ = [
+    "GradientExplainer",
+    "Saliency",
+    "IntegratedGradients",
+    "SmoothGrad",
+    "GradCAM",
+    "magnitude_forward",
+    "deepest_map_layer",
+]
 
 
 def magnitude_forward(classifier, stft: STFT) -> Callable[..., torch.Tensor]:
@@ -91,8 +98,17 @@ class GradientExplainer(Explainer):
         with torch.no_grad():
             explanation = stft.inverse(mask * mag, phase, wav.shape[-1])
             residual = stft.inverse((1 - mask) * mag, phase, wav.shape[-1])
-        return Explanation(wav, explanation, residual, mask, target, self.name, self.sample_rate, self.grid,
-                           {"attribution_peak": peak.flatten().cpu()})
+        return Explanation(
+            wav,
+            explanation,
+            residual,
+            mask,
+            target,
+            self.name,
+            self.sample_rate,
+            self.grid,
+            {"attribution_peak": peak.flatten().cpu()},
+        )
 
 
 class Saliency(GradientExplainer):
@@ -115,17 +131,29 @@ class IntegratedGradients(GradientExplainer):
         internal_batch_size: inputs per forward pass (``None``: all steps at once).
     """
 
-    def __init__(self, classifier, n_steps: int = 32, internal_batch_size: int | None = None, seed: int = 0,
-                 name: str = "integrated_gradients", stft: STFTConfig | None = None):
+    def __init__(
+        self,
+        classifier,
+        n_steps: int = 32,
+        internal_batch_size: int | None = None,
+        seed: int = 0,
+        name: str = "integrated_gradients",
+        stft: STFTConfig | None = None,
+    ):
         super().__init__(classifier, seed, name, stft)
         self.n_steps, self.internal_batch_size = int(n_steps), internal_batch_size
 
     def attribute(self, forward, mag_n, target, args):
         from captum.attr import IntegratedGradients as CaptumIG
 
-        return CaptumIG(forward).attribute(mag_n, baselines=torch.zeros_like(mag_n), target=target,
-                                           additional_forward_args=args, n_steps=self.n_steps,
-                                           internal_batch_size=self.internal_batch_size)
+        return CaptumIG(forward).attribute(
+            mag_n,
+            baselines=torch.zeros_like(mag_n),
+            target=target,
+            additional_forward_args=args,
+            n_steps=self.n_steps,
+            internal_batch_size=self.internal_batch_size,
+        )
 
 
 class SmoothGrad(GradientExplainer):
@@ -137,8 +165,16 @@ class SmoothGrad(GradientExplainer):
         batch_size: noisy copies per forward pass (``None``: all at once).
     """
 
-    def __init__(self, classifier, n_samples: int = 16, noise_level: float = 0.1, batch_size: int | None = None,
-                 seed: int = 0, name: str = "smoothgrad", stft: STFTConfig | None = None):
+    def __init__(
+        self,
+        classifier,
+        n_samples: int = 16,
+        noise_level: float = 0.1,
+        batch_size: int | None = None,
+        seed: int = 0,
+        name: str = "smoothgrad",
+        stft: STFTConfig | None = None,
+    ):
         super().__init__(classifier, seed, name, stft)
         self.n_samples, self.noise_level, self.batch_size = int(n_samples), float(noise_level), batch_size
 
@@ -147,9 +183,16 @@ class SmoothGrad(GradientExplainer):
         from captum.attr import Saliency as CaptumSaliency
 
         tunnel = NoiseTunnel(CaptumSaliency(forward))
-        return tunnel.attribute(mag_n, nt_type="smoothgrad", nt_samples=self.n_samples,
-                                nt_samples_batch_size=self.batch_size, stdevs=self.noise_level, target=target,
-                                abs=True, additional_forward_args=args)
+        return tunnel.attribute(
+            mag_n,
+            nt_type="smoothgrad",
+            nt_samples=self.n_samples,
+            nt_samples_batch_size=self.batch_size,
+            stdevs=self.noise_level,
+            target=target,
+            abs=True,
+            additional_forward_args=args,
+        )
 
 
 class GradCAM(GradientExplainer):
@@ -171,8 +214,9 @@ class GradCAM(GradientExplainer):
             with ``L > 1`` (found with one probe forward pass).
     """
 
-    def __init__(self, classifier, layer: str | None = None, seed: int = 0, name: str = "gradcam",
-                 stft: STFTConfig | None = None):
+    def __init__(
+        self, classifier, layer: str | None = None, seed: int = 0, name: str = "gradcam", stft: STFTConfig | None = None
+    ):
         super().__init__(classifier, seed, name, stft)
         self.layer = layer
 
@@ -182,16 +226,20 @@ class GradCAM(GradientExplainer):
         name = self.layer if self.layer is not None else deepest_map_layer(self.classifier, forward, mag_n[:1], args)
         modules = self.classifier.named_layers()
         if name not in modules:
-            raise ValueError(f"GradCAM layer {name!r} not found in the classifier; "
-                             f"available: {sorted(n for n in modules if n)}")
-        cam = LayerGradCam(forward, modules[name]).attribute(mag_n, target=target, additional_forward_args=args,
-                                                             relu_attributions=True)
+            raise ValueError(
+                f"GradCAM layer {name!r} not found in the classifier; available: {sorted(n for n in modules if n)}"
+            )
+        cam = LayerGradCam(forward, modules[name]).attribute(
+            mag_n, target=target, additional_forward_args=args, relu_attributions=True
+        )
         transform = self.classifier.feature_transform(name)
         cam = cam if transform is None else transform(cam, mag_n.shape[0])
         if cam.shape[0] != mag_n.shape[0]:
-            raise ValueError(f"GradCAM layer {name!r} gives maps {tuple(cam.shape)} for {mag_n.shape[0]} clips; it needs "
-                             "(B, C, ..., time) (a model that folds patches into the batch axis: pass "
-                             "TappedClassifier(feature_transforms={layer: UnfoldPatches(...)}))")
+            raise ValueError(
+                f"GradCAM layer {name!r} gives maps {tuple(cam.shape)} for {mag_n.shape[0]} clips; it needs "
+                "(B, C, ..., time) (a model that folds patches into the batch axis: pass "
+                "TappedClassifier(feature_transforms={layer: UnfoldPatches(...)}))"
+            )
         n_freq, n_frames = mag_n.shape[-2:]
         if cam.dim() == 4:
             return LayerAttribution.interpolate(cam, (n_freq, n_frames), "bilinear")[:, 0]
@@ -204,9 +252,15 @@ def deepest_map_layer(classifier, forward: Callable, mag_n: torch.Tensor, args: 
     """Name (as ``classifier.named_layers()`` gives it) of the last layer with a ``(B, C, ..., L > 1)``
     output, in one probe pass of ``forward``."""
     seen: list[str] = []
-    handles = [module.register_forward_hook(lambda _m, _i, out, n=name: seen.append(n)
-                                            if torch.is_tensor(out) and out.dim() >= 3 and out.shape[-1] > 1 else None)
-               for name, module in classifier.named_layers().items() if name]
+    handles = [
+        module.register_forward_hook(
+            lambda _m, _i, out, n=name: (
+                seen.append(n) if torch.is_tensor(out) and out.dim() >= 3 and out.shape[-1] > 1 else None
+            )
+        )
+        for name, module in classifier.named_layers().items()
+        if name
+    ]
     try:
         with torch.no_grad():
             forward(mag_n, *(a[:1] if torch.is_tensor(a) else a for a in args))

@@ -32,8 +32,9 @@ from lmac.spectral import STFT, STFTConfig, relative_magnitude
 __all__ = ["SourceLIME", "perturbations", "kernel_weights", "fit_surrogate"]
 
 
-def perturbations(n_components: int, n_samples: int | str, rng: np.random.Generator,
-                  max_exhaustive: int = 16) -> np.ndarray:
+def perturbations(
+    n_components: int, n_samples: int | str, rng: np.random.Generator, max_exhaustive: int = 16
+) -> np.ndarray:
     """On/off vectors ``(N, K)`` (0/1), the first one all on.
 
     Args:
@@ -44,9 +45,11 @@ def perturbations(n_components: int, n_samples: int | str, rng: np.random.Genera
     """
     if n_samples == "exhaustive":
         if n_components > max_exhaustive:
-            raise ValueError(f"exhaustive sampling of {n_components} components needs 2^{n_components} classifier "
-                             f"calls (limit: {max_exhaustive} components); set n_samples to a number")
-        codes = np.arange(2 ** n_components)[::-1]  # all-on first
+            raise ValueError(
+                f"exhaustive sampling of {n_components} components needs 2^{n_components} classifier "
+                f"calls (limit: {max_exhaustive} components); set n_samples to a number"
+            )
+        codes = np.arange(2**n_components)[::-1]  # all-on first
         return ((codes[:, None] >> np.arange(n_components)) & 1).astype(np.float64)
     if isinstance(n_samples, bool) or not isinstance(n_samples, (int, np.integer)) or n_samples < 2:
         raise ValueError(f"n_samples must be an integer >= 2 or 'exhaustive', got {n_samples!r}")
@@ -60,11 +63,12 @@ def kernel_weights(z: np.ndarray, kernel_width: float = 0.25) -> np.ndarray:
     from sklearn.metrics import pairwise_distances
 
     distance = pairwise_distances(z, z[:1], metric="cosine").ravel()
-    return np.exp(-(distance ** 2) / kernel_width ** 2)
+    return np.exp(-(distance**2) / kernel_width**2)
 
 
-def fit_surrogate(z: np.ndarray, y: np.ndarray, kernel_width: float = 0.25, alpha: float = 1.0,
-                  seed: int = 0) -> tuple[np.ndarray, float, float]:
+def fit_surrogate(
+    z: np.ndarray, y: np.ndarray, kernel_width: float = 0.25, alpha: float = 1.0, seed: int = 0
+) -> tuple[np.ndarray, float, float]:
     """Weighted ridge regression of ``y (N,)`` on ``z (N, K)``.
 
     Sample weights are :func:`kernel_weights` (cosine distance to ``z[0]``, the all-on vector).
@@ -105,9 +109,21 @@ class SourceLIME(Explainer):
     (per clip, the names in the explanation), ``n_samples`` (per clip).
     """
 
-    def __init__(self, classifier, factorization: Factorization, n_samples: int | str = 1000, top_k: int | None = 3,
-                 kernel_width: float = 0.25, alpha: float = 1.0, batch_size: int = 64, seed: int = 0,
-                 max_exhaustive: int = 16, progress: bool = True, name: str = "lime", stft: STFTConfig | None = None):
+    def __init__(
+        self,
+        classifier,
+        factorization: Factorization,
+        n_samples: int | str = 1000,
+        top_k: int | None = 3,
+        kernel_width: float = 0.25,
+        alpha: float = 1.0,
+        batch_size: int = 64,
+        seed: int = 0,
+        max_exhaustive: int = 16,
+        progress: bool = True,
+        name: str = "lime",
+        stft: STFTConfig | None = None,
+    ):
         if top_k is not None and top_k < 1:
             raise ValueError(f"top_k must be >= 1 or None (all positive components), got {top_k}")
         perturbations(2, n_samples, np.random.default_rng(0))  # validate n_samples early
@@ -132,21 +148,26 @@ class SourceLIME(Explainer):
         chosen = torch.stack([self._select(w) for w in weights]).to(wav)  # (B, K)
         explanation = (chosen[..., None] * comps.wav).sum(1)
         extras = {
-            "components": list(comps.names), "weights": weights,
-            "intercept": torch.tensor([f[1] for f in fits]), "r2": torch.tensor([f[2] for f in fits]),
+            "components": list(comps.names),
+            "weights": weights,
+            "intercept": torch.tensor([f[1] for f in fits]),
+            "r2": torch.tensor([f[2] for f in fits]),
             "selected": [[comps.names[k] for k in row.nonzero().flatten().tolist()] for row in chosen.cpu()],
             "n_samples": [f[3] for f in fits],
         }
         saliency = relative_magnitude(explanation, wav, STFT(self.grid).to(wav.device))
-        return Explanation(wav, explanation, wav - explanation, saliency, target, self.name, self.sample_rate,
-                           self.grid, extras)
+        return Explanation(
+            wav, explanation, wav - explanation, saliency, target, self.name, self.sample_rate, self.grid, extras
+        )
 
     def _components(self, wav: torch.Tensor) -> Components:
         """The factorization of ``wav (B, T)``, checked: ``(B, K, T)`` with ``K`` names."""
         comps = self.factorization(wav, self.sample_rate)
         if comps.wav.dim() != 3 or comps.wav.shape[::2] != wav.shape or len(comps.names) != comps.wav.shape[1]:
-            raise ValueError(f"factorization returned components {tuple(comps.wav.shape)} with {len(comps.names)} "
-                             f"names for clips {tuple(wav.shape)}")
+            raise ValueError(
+                f"factorization returned components {tuple(comps.wav.shape)} with {len(comps.names)} "
+                f"names for clips {tuple(wav.shape)}"
+            )
         return comps
 
     def _select(self, weights: torch.Tensor) -> torch.Tensor:
@@ -176,10 +197,15 @@ class SourceLIME(Explainer):
     def _predict(self, comps: Components, index: int, z: torch.Tensor, target: int) -> np.ndarray:
         """Target probability ``(N,)`` of the inputs composed from ``z (N, K)``, in batches."""
         starts = range(0, len(z), self.batch_size)
-        bar = tqdm(starts, desc=f"{self.name} clip {index}", total=math.ceil(len(z) / self.batch_size),
-                   disable=not self.progress, leave=False)
+        bar = tqdm(
+            starts,
+            desc=f"{self.name} clip {index}",
+            total=math.ceil(len(z) / self.batch_size),
+            disable=not self.progress,
+            leave=False,
+        )
         probs = []
         for s in bar:
-            logits = self.classifier(comps.compose(index, z[s:s + self.batch_size]))
+            logits = self.classifier(comps.compose(index, z[s : s + self.batch_size]))
             probs.append(self.classifier.probabilities(logits)[:, target].double().cpu())
         return torch.cat(probs).numpy()

@@ -7,8 +7,14 @@ import os
 import torch
 from torch import nn
 
-from lmac.checkpoint import (EXPLAINER_FORMAT, CheckpointError, build_component, component_record, load_checkpoint,
-                             save_checkpoint)
+from lmac.checkpoint import (
+    EXPLAINER_FORMAT,
+    CheckpointError,
+    build_component,
+    component_record,
+    load_checkpoint,
+    save_checkpoint,
+)
 from lmac.classifiers import AudioClassifier
 from lmac.explainers.base import Explainer, Target
 from lmac.explanation import Explanation
@@ -46,30 +52,50 @@ class LMAC(nn.Module, Explainer):
         wav, target, features = self.prepare_with_features(wav, target)
         self.head.bind_classifier(self.classifier)
         out = self.head(wav, features, target)
-        return Explanation(wav, out.explanation_wav, out.residual_wav, out.saliency.clamp(0, 1), target,
-                           self.name, self.sample_rate, out.grid)
+        return Explanation(
+            wav,
+            out.explanation_wav,
+            out.residual_wav,
+            out.saliency.clamp(0, 1),
+            target,
+            self.name,
+            self.sample_rate,
+            out.grid,
+        )
 
     def bind_stems(self, stems: dict[str, torch.Tensor] | None) -> None:
         """Pass ground-truth stems to the head (used by heads over oracle stems, a no-op otherwise)."""
         self.head.bind_stems(stems)
 
-    def with_classifier(self, classifier: AudioClassifier) -> "LMAC":
+    def with_classifier(self, classifier: AudioClassifier) -> LMAC:
         """The same head on another classifier, without the fingerprint check of
         :meth:`from_pretrained` (used with randomised copies by the sanity check)."""
         return LMAC(classifier, self.head, self.name)
 
     def export(self, path: str | os.PathLike, **metadata) -> None:
         """Write a self-describing explainer checkpoint (classifier + head + settings + versions)."""
-        save_checkpoint({
-            "format": EXPLAINER_FORMAT, "method": self.name,
-            "classifier": component_record(self.classifier), "head": component_record(self.head),
-            "class_names": list(self.classifier.class_names), "sample_rate": self.sample_rate,
-            "output": self.classifier.output, "metadata": metadata,
-        }, path)
+        save_checkpoint(
+            {
+                "format": EXPLAINER_FORMAT,
+                "method": self.name,
+                "classifier": component_record(self.classifier),
+                "head": component_record(self.head),
+                "class_names": list(self.classifier.class_names),
+                "sample_rate": self.sample_rate,
+                "output": self.classifier.output,
+                "metadata": metadata,
+            },
+            path,
+        )
 
     @classmethod
-    def from_pretrained(cls, path: str | os.PathLike, classifier: AudioClassifier | None = None,
-                        map_location: str | torch.device = "cpu", allow_external: bool = False) -> "LMAC":
+    def from_pretrained(
+        cls,
+        path: str | os.PathLike,
+        classifier: AudioClassifier | None = None,
+        map_location: str | torch.device = "cpu",
+        allow_external: bool = False,
+    ) -> LMAC:
         """Load an exported explainer.
 
         Args:
@@ -95,15 +121,24 @@ class LMAC(nn.Module, Explainer):
 def check_classifier_matches(classifier: AudioClassifier, payload: dict, path) -> None:
     """Refuse a head trained on another classifier, naming what differs."""
     from lmac.checkpoint import fingerprint
+
     if list(classifier.class_names) != list(payload["class_names"]):
-        raise CheckpointError(f"{path}: head was trained for classes {payload['class_names']}, "
-                              f"this classifier has {classifier.class_names}")
+        raise CheckpointError(
+            f"{path}: head was trained for classes {payload['class_names']}, "
+            f"this classifier has {classifier.class_names}"
+        )
     if classifier.output != payload.get("output", "softmax"):
-        raise CheckpointError(f"{path}: head was trained on a classifier with {payload.get('output', 'softmax')} "
-                              f"outputs, this one has {classifier.output} outputs")
+        raise CheckpointError(
+            f"{path}: head was trained on a classifier with {payload.get('output', 'softmax')} "
+            f"outputs, this one has {classifier.output} outputs"
+        )
     if classifier.sample_rate != payload["sample_rate"]:
-        raise CheckpointError(f"{path}: head was trained at {payload['sample_rate']} Hz, "
-                              f"this classifier runs at {classifier.sample_rate} Hz")
+        raise CheckpointError(
+            f"{path}: head was trained at {payload['sample_rate']} Hz, "
+            f"this classifier runs at {classifier.sample_rate} Hz"
+        )
     if fingerprint(classifier) != payload["classifier"]["fingerprint"]:
-        raise CheckpointError(f"{path}: head was trained on another classifier (weights fingerprint differs); "
-                              "retrain the head for this classifier")
+        raise CheckpointError(
+            f"{path}: head was trained on another classifier (weights fingerprint differs); "
+            "retrain the head for this classifier"
+        )

@@ -20,9 +20,12 @@ from lmac.explainers.lmac import LMAC
 __all__ = ["load_explainer"]
 
 
-def load_explainer(checkpoint: str | os.PathLike, classifier: str | AudioClassifier | None = None,
-                   allow_external: bool = False,
-                   map_location: str | torch.device = "cpu") -> LMAC | TwoLevelExplainer:
+def load_explainer(
+    checkpoint: str | os.PathLike,
+    classifier: str | AudioClassifier | None = None,
+    allow_external: bool = False,
+    map_location: str | torch.device = "cpu",
+) -> LMAC | TwoLevelExplainer:
     """Load an exported explainer, with the classifier the user names; a concept classifier's checkpoint
     (:class:`~lmac.classifiers.concepts.ConceptClassifier`) gives its two-level explainer
     (:class:`~lmac.explainers.concepts.TwoLevelExplainer`, LIME over 6 NMF components of the clip at level 1).
@@ -41,19 +44,22 @@ def load_explainer(checkpoint: str | os.PathLike, classifier: str | AudioClassif
         classifier = import_classifier(classifier)
     if load_checkpoint(checkpoint, (EXPLAINER_FORMAT, CLASSIFIER_FORMAT))["format"] == CLASSIFIER_FORMAT:
         return _two_level(checkpoint, classifier, allow_external, map_location)
-    return LMAC.from_pretrained(checkpoint, classifier=classifier, map_location=map_location,
-                                allow_external=allow_external)
+    return LMAC.from_pretrained(
+        checkpoint, classifier=classifier, map_location=map_location, allow_external=allow_external
+    )
 
 
-def _two_level(checkpoint, classifier: AudioClassifier | None, allow_external: bool,
-               map_location: str | torch.device) -> TwoLevelExplainer:
+def _two_level(
+    checkpoint, classifier: AudioClassifier | None, allow_external: bool, map_location: str | torch.device
+) -> TwoLevelExplainer:
     """A classifier checkpoint explains itself only if it has a concept layer: two levels, with LIME
     over NMF components of the clip at level 1 (no stems are known for a user's file)."""
     classifier = classifier or load_classifier(checkpoint, allow_external)
     if not isinstance(classifier, ConceptClassifier):
-        raise CheckpointError(f"{checkpoint}: a classifier checkpoint without a concept layer; lmac explain needs "
-                              "an exported explainer (lmac train experiment=... writes explainer.pt) or a concept "
-                              "classifier")
-    lime = partial(SourceLIME, factorization=NMFFactorization(n_components=6), n_samples=300, top_k=2,
-                   progress=False)
+        raise CheckpointError(
+            f"{checkpoint}: a classifier checkpoint without a concept layer; lmac explain needs "
+            "an exported explainer (lmac train experiment=... writes explainer.pt) or a concept "
+            "classifier"
+        )
+    lime = partial(SourceLIME, factorization=NMFFactorization(n_components=6), n_samples=300, top_k=2, progress=False)
     return TwoLevelExplainer(classifier.to(map_location), [lime])

@@ -73,14 +73,38 @@ class MultimodalLIME(SourceLIME):
 
     reads_lyrics = True  # explain() takes a Song (the aggregation passes one when items carry text)
 
-    def __init__(self, classifier, factorization: Factorization, modality: str = "both", n_samples: int | str = 1000,
-                 top_k: int | None = 3, kernel_width: float = 0.25, alpha: float = 1.0, batch_size: int = 64,
-                 seed: int = 0, max_exhaustive: int = 16, progress: bool = True, name: str = "musiclime",
-                 stft: STFTConfig | None = None):
+    def __init__(
+        self,
+        classifier,
+        factorization: Factorization,
+        modality: str = "both",
+        n_samples: int | str = 1000,
+        top_k: int | None = 3,
+        kernel_width: float = 0.25,
+        alpha: float = 1.0,
+        batch_size: int = 64,
+        seed: int = 0,
+        max_exhaustive: int = 16,
+        progress: bool = True,
+        name: str = "musiclime",
+        stft: STFTConfig | None = None,
+    ):
         if modality not in MODALITIES:
             raise ValueError(f"modality must be one of {MODALITIES}, got {modality!r}")
-        super().__init__(classifier, factorization, n_samples, top_k, kernel_width, alpha, batch_size, seed,
-                         max_exhaustive, progress, name, stft)
+        super().__init__(
+            classifier,
+            factorization,
+            n_samples,
+            top_k,
+            kernel_width,
+            alpha,
+            batch_size,
+            seed,
+            max_exhaustive,
+            progress,
+            name,
+            stft,
+        )
         self.modality = modality
 
     def explain(self, wav: Song | torch.Tensor, target: Target = None) -> Explanation:
@@ -99,15 +123,21 @@ class MultimodalLIME(SourceLIME):
         chosen = torch.stack([self._select(w) for w in weights]).to(wav)  # (B, K)
         explanation = (chosen[..., None] * comps.wav).sum(1)
         extras = {
-            "components": list(comps.names), "weights": weights, "words": [f["words"] for f in fits],
+            "components": list(comps.names),
+            "weights": weights,
+            "words": [f["words"] for f in fits],
             "ranking": [_ranking(comps.names, f["audio"], f["active"], f["words"]) for f in fits],
-            "intercept": torch.tensor([f["intercept"] for f in fits]), "r2": torch.tensor([f["r2"] for f in fits]),
+            "intercept": torch.tensor([f["intercept"] for f in fits]),
+            "r2": torch.tensor([f["r2"] for f in fits]),
             "selected": [[comps.names[k] for k in row.nonzero().flatten().tolist()] for row in chosen.cpu()],
-            "n_samples": [f["n_samples"] for f in fits], "modality": self.modality, "lyrics": lyrics,
+            "n_samples": [f["n_samples"] for f in fits],
+            "modality": self.modality,
+            "lyrics": lyrics,
         }
         saliency = relative_magnitude(explanation, wav, STFT(self.grid).to(wav.device))
-        return Explanation(wav, explanation, wav - explanation, saliency, target, self.name, self.sample_rate,
-                           self.grid, extras)
+        return Explanation(
+            wav, explanation, wav - explanation, saliency, target, self.name, self.sample_rate, self.grid, extras
+        )
 
     def _fit_song(self, comps: Components, index: int, text: str, target: int) -> dict:
         """Perturb, classify and fit one song -> audio weights ``(K,)``, word -> weight, intercept, r2, n_samples."""
@@ -125,17 +155,26 @@ class MultimodalLIME(SourceLIME):
         probs = self._predict_songs(comps, index, torch.from_numpy(z_audio), texts, target)
         coef, intercept, r2 = fit_surrogate(z, probs, self.kernel_width, self.alpha, self.seed)
         audio[active] = coef[:n_audio]
-        return {"audio": audio, "active": active, "words": dict(zip(words, coef[n_audio:].tolist())),
-                "intercept": intercept, "r2": r2, "n_samples": len(z)}
+        return {
+            "audio": audio,
+            "active": active,
+            "words": dict(zip(words, coef[n_audio:].tolist())),
+            "intercept": intercept,
+            "r2": r2,
+            "n_samples": len(z),
+        }
 
     @torch.no_grad()
-    def _predict_songs(self, comps: Components, index: int, z_audio: torch.Tensor, texts: list[str],
-                       target: int) -> np.ndarray:
+    def _predict_songs(
+        self, comps: Components, index: int, z_audio: torch.Tensor, texts: list[str], target: int
+    ) -> np.ndarray:
         """Target probability ``(N,)`` of the songs composed from ``z_audio (N, K)`` and ``texts`` (``N``)."""
         probs = []
         starts = range(0, len(texts), self.batch_size)
         for s in tqdm(starts, desc=f"{self.name} song {index}", disable=not self.progress, leave=False):
-            logits = self.classifier(comps.compose(index, z_audio[s:s + self.batch_size]), texts[s:s + self.batch_size])
+            logits = self.classifier(
+                comps.compose(index, z_audio[s : s + self.batch_size]), texts[s : s + self.batch_size]
+            )
             probs.append(self.classifier.probabilities(logits)[:, target].double().cpu())
         return torch.cat(probs).numpy()
 

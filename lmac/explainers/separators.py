@@ -30,12 +30,19 @@ class SpeechBrainSeparator:
     Calling it maps ``wav (B, T)`` at :attr:`sample_rate` to ``{name: (B, T)}``.
     """
 
-    def __init__(self, source: str | os.PathLike, source_names: list[str] | None = None,
-                 savedir: str | os.PathLike | None = None, device: str = "cpu", interface=None):
+    def __init__(
+        self,
+        source: str | os.PathLike,
+        source_names: list[str] | None = None,
+        savedir: str | os.PathLike | None = None,
+        device: str = "cpu",
+        interface=None,
+    ):
         path = Path(source).expanduser()
         if not (path / "hyperparams.yaml").is_file():
-            raise FileNotFoundError(f"{path}: not a local SpeechBrain model folder (no hyperparams.yaml); "
-                                    "lmac never downloads models")
+            raise FileNotFoundError(
+                f"{path}: not a local SpeechBrain model folder (no hyperparams.yaml); lmac never downloads models"
+            )
         if interface is None:
             from speechbrain.inference.separation import SepformerSeparation as interface
         self.model = interface.from_hparams(source=str(path), savedir=str(savedir or path), run_opts={"device": device})

@@ -94,10 +94,10 @@ class WindowCutter:
         end = self._offset + self._buffer.shape[-1]
         while self._next < len(self.starts) and self.starts[self._next] + self.window <= end:
             s = self.starts[self._next] - self._offset
-            done.append(self._buffer[s:s + self.window])
+            done.append(self._buffer[s : s + self.window])
             self._next += 1
         keep = self.starts[self._next] if self._next < len(self.starts) else end
-        self._buffer, self._offset = self._buffer[keep - self._offset:], keep
+        self._buffer, self._offset = self._buffer[keep - self._offset :], keep
         return done
 
     def finish(self) -> list[torch.Tensor]:
@@ -136,8 +136,8 @@ class OverlapAdd:
             self._norm = torch.cat([self._norm, self._norm.new_zeros(grow)])
         for chunk in chunks:
             s = self.starts[self._next] - self._offset
-            self._out[s:s + self.window] += chunk * self._weight
-            self._norm[s:s + self.window] += self._weight
+            self._out[s : s + self.window] += chunk * self._weight
+            self._norm[s : s + self.window] += self._weight
             self._next += 1
         last = self._next == len(self.starts)
         ready = (self.length if last else self.starts[self._next]) - self._offset
@@ -171,7 +171,7 @@ class FrameStream:
             head = torch.cat(self._head)
             if head.shape[-1] <= self._half:
                 return self._empty(block)
-            self._padded, self._head = torch.cat([head[1:self._half + 1].flip(0), head]), []
+            self._padded, self._head = torch.cat([head[1 : self._half + 1].flip(0), head]), []
         else:
             self._padded = torch.cat([self._padded, block])
         return self._frames(keep_tail=True)
@@ -184,7 +184,7 @@ class FrameStream:
             head = torch.cat(self._head) if self._head else torch.zeros(0)
             self._padded = torch.nn.functional.pad(head, (self._half, self._half))
         else:
-            tail = self._padded[-self._half - 1:-1].flip(0)
+            tail = self._padded[-self._half - 1 : -1].flip(0)
             self._padded = torch.cat([self._padded, tail])
         return self._frames(keep_tail=False)
 
@@ -196,10 +196,10 @@ class FrameStream:
             n = max(0, min(n, (avail - self._half - 1) // self.hop))
         if n == 0:
             return self._empty(self._padded)
-        used = self._padded[:(n - 1) * self.hop + self.n_fft]
+        used = self._padded[: (n - 1) * self.hop + self.n_fft]
         window = self.stft.window.to(used.device)
         spec = torch.stft(used, self.n_fft, self.hop, window=window, center=False, return_complex=True)
-        self._padded = self._padded[n * self.hop:]  # starts at the next frame
+        self._padded = self._padded[n * self.hop :]  # starts at the next frame
         return spec.abs()
 
     def _empty(self, like: torch.Tensor) -> torch.Tensor:

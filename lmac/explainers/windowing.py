@@ -31,8 +31,7 @@ from lmac.explainers.streaming import FrameStream, OverlapAdd, Tape, WindowCutte
 from lmac.explanation import Explanation
 from lmac.spectral import STFT
 
-__all__ = ["window_starts", "ClipLogits", "classify_clip", "ClipPiece", "explain_blocks", "clip_extras",
-           "explain_clip"]
+__all__ = ["window_starts", "ClipLogits", "classify_clip", "ClipPiece", "explain_blocks", "clip_extras", "explain_clip"]
 
 PROGRESS_WINDOWS = 8  # a progress bar is shown for clips of more windows than this
 
@@ -65,8 +64,8 @@ class ClipLogits:
         """Add the next ``(T_i,)`` samples."""
         self._pending += self._cutter.push(block)
         while self.batch_size and len(self._pending) >= self.batch_size:
-            self._run(self._pending[:self.batch_size])
-            self._pending = self._pending[self.batch_size:]
+            self._run(self._pending[: self.batch_size])
+            self._pending = self._pending[self.batch_size :]
 
     @torch.no_grad()
     def _run(self, windows: list[torch.Tensor]) -> None:
@@ -109,8 +108,14 @@ class ClipPiece:
     seconds: float = 0.0
 
 
-def explain_blocks(explainer: Explainer, blocks: Iterable[torch.Tensor], length: int, target: int,
-                   batch_size: int | None = None, progress: bool = False) -> Iterator[ClipPiece]:
+def explain_blocks(
+    explainer: Explainer,
+    blocks: Iterable[torch.Tensor],
+    length: int,
+    target: int,
+    batch_size: int | None = None,
+    progress: bool = False,
+) -> Iterator[ClipPiece]:
     """Explain a ``length``-sample clip arriving in ``(T_i,)`` blocks for class index ``target``.
 
     Windows are explained ``batch_size`` at a time (``None``: all at once); explanation and
@@ -125,8 +130,13 @@ def explain_blocks(explainer: Explainer, blocks: Iterable[torch.Tensor], length:
     window = explainer.classifier.clip_samples
     cutter, tape = WindowCutter(length, window), Tape()
     stitch = _Stitcher(cutter.starts, window, length) if len(cutter.starts) > 1 else None
-    bar = tqdm(total=len(cutter.starts), desc="windows", unit="win", leave=False,
-               disable=not progress or len(cutter.starts) <= PROGRESS_WINDOWS)
+    bar = tqdm(
+        total=len(cutter.starts),
+        desc="windows",
+        unit="win",
+        leave=False,
+        disable=not progress or len(cutter.starts) <= PROGRESS_WINDOWS,
+    )
 
     def explain(windows: list[torch.Tensor]) -> ClipPiece:
         exp = explainer.explain(torch.stack(windows), target=[target] * len(windows))
@@ -183,12 +193,17 @@ class _Stitcher:
 def _single_window(exp: Explanation, wav: torch.Tensor, length: int) -> ClipPiece:
     """A clip of at most one window: the explainer's output, cropped back to ``length`` (centred
     frames: the first ones of the saliency cover the clip)."""
-    return ClipPiece(wav.to(exp.wav.device), exp.explanation_wav[0, :length], exp.residual_wav[0, :length],
-                     exp.saliency[0, :, :exp.grid.n_frames(length)])
+    return ClipPiece(
+        wav.to(exp.wav.device),
+        exp.explanation_wav[0, :length],
+        exp.residual_wav[0, :length],
+        exp.saliency[0, :, : exp.grid.n_frames(length)],
+    )
 
 
-def explain_clip(explainer: Explainer, wav: torch.Tensor, target: Target = None,
-                 batch_size: int | None = None) -> Explanation:
+def explain_clip(
+    explainer: Explainer, wav: torch.Tensor, target: Target = None, batch_size: int | None = None
+) -> Explanation:
     """Explain one ``(T,)`` clip of any length; returns a batch-of-one :class:`Explanation`.
 
     Args:
@@ -206,12 +221,20 @@ def explain_clip(explainer: Explainer, wav: torch.Tensor, target: Target = None,
     else:
         index = classifier.class_index(target.item() if torch.is_tensor(target) else target)
     pieces = list(explain_blocks(explainer, [wav], wav.shape[-1], index, batch_size))
-    signals = [torch.cat([getattr(p, name) for p in pieces])[None]
-               for name in ("wav", "explanation_wav", "residual_wav")]
+    signals = [
+        torch.cat([getattr(p, name) for p in pieces])[None] for name in ("wav", "explanation_wav", "residual_wav")
+    ]
     saliency = torch.cat([p.saliency for p in pieces], dim=-1)[None]
     extras = clip_extras([(p.n_windows, p.extras) for p in pieces], wav.shape[-1], classifier.clip_samples)
-    return Explanation(*signals, saliency, torch.tensor([index], device=signals[0].device), explainer.name,
-                       explainer.sample_rate, explainer.grid, extras)
+    return Explanation(
+        *signals,
+        saliency,
+        torch.tensor([index], device=signals[0].device),
+        explainer.name,
+        explainer.sample_rate,
+        explainer.grid,
+        extras,
+    )
 
 
 def clip_extras(parts: list[tuple[int, dict]], length: int, window: int) -> dict:
@@ -225,8 +248,10 @@ def clip_extras(parts: list[tuple[int, dict]], length: int, window: int) -> dict
     if len(parts) > 1:
         for key, first in parts[0][1].items():
             values = [extras.get(key) for _, extras in parts]
-            per_window = all((isinstance(v, list) or (torch.is_tensor(v) and v.dim() > 0)) and len(v) == n
-                             for v, (n, _) in zip(values, parts))
+            per_window = all(
+                (isinstance(v, list) or (torch.is_tensor(v) and v.dim() > 0)) and len(v) == n
+                for v, (n, _) in zip(values, parts)
+            )
             if per_window:
                 merged[key] = torch.cat(values) if torch.is_tensor(first) else [x for v in values for x in v]
     starts = window_starts(length, window)

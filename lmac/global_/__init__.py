@@ -8,15 +8,38 @@ the table, a figure per class and a montage of each class's most confident expla
 (:func:`write_global`).
 """
 
-from lmac.global_.features import (BandMass, ComponentWeights, FeatureExtractor, LocalFeatures, StemShares,
-                                   band_edges)
+from lmac.global_.features import BandMass, ComponentWeights, FeatureExtractor, LocalFeatures, StemShares, band_edges
 from lmac.global_.outputs import class_figure, montage, write_global
 from lmac.global_.runner import GlobalAggregation, GlobalResult, MethodAggregate
-from lmac.global_.scores import (SCORES, average_importance, global_scores, homogeneity_weighted_importance,
-                                 lime_importance)
+from lmac.global_.scores import (
+    SCORES,
+    average_importance,
+    global_scores,
+    homogeneity_weighted_importance,
+    lime_importance,
+)
 from lmac.global_.tables import ranking, score_records, to_markdown, validation
 
-__all__ = ["BandMass", "ComponentWeights", "FeatureExtractor", "GlobalAggregation", "GlobalResult", "LocalFeatures",
-           "MethodAggregate", "SCORES", "StemShares", "average_importance", "band_edges", "class_figure",
-           "global_scores", "homogeneity_weighted_importance", "lime_importance", "montage", "ranking",
-           "score_records", "to_markdown", "validation", "write_global"]
+__all__ = [
+    "BandMass",
+    "ComponentWeights",
+    "FeatureExtractor",
+    "GlobalAggregation",
+    "GlobalResult",
+    "LocalFeatures",
+    "MethodAggregate",
+    "SCORES",
+    "StemShares",
+    "average_importance",
+    "band_edges",
+    "class_figure",
+    "global_scores",
+    "homogeneity_weighted_importance",
+    "lime_importance",
+    "montage",
+    "ranking",
+    "score_records",
+    "to_markdown",
+    "validation",
+    "write_global",
+]

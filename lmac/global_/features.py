@@ -74,10 +74,12 @@ class ComponentWeights(FeatureExtractor):
         weights = torch.where(weights == 0, torch.full_like(weights, math.nan), weights)
         per_clip = exp.extras.get("words") or [{} for _ in range(len(weights))]
         words = list(dict.fromkeys(w for clip in per_clip for w in clip))
-        word_weights = torch.tensor([[clip.get(w, math.nan) for w in words] for clip in per_clip],
-                                    dtype=torch.float32).reshape(len(weights), len(words))
-        return LocalFeatures(list(exp.extras["components"]) + words, torch.cat([weights, word_weights], dim=1),
-                             "component weight")
+        word_weights = torch.tensor(
+            [[clip.get(w, math.nan) for w in words] for clip in per_clip], dtype=torch.float32
+        ).reshape(len(weights), len(words))
+        return LocalFeatures(
+            list(exp.extras["components"]) + words, torch.cat([weights, word_weights], dim=1), "component weight"
+        )
 
 
 class StemShares(FeatureExtractor):
@@ -93,8 +95,10 @@ class StemShares(FeatureExtractor):
             return None
         stems = {k: v.to(exp.explanation_wav) for k, v in stems.items() if k not in self.exclude}
         shares = stem_energy_share(exp.explanation_wav, stems)
-        columns = [torch.where(stem_sounds(stems[k], exp.wav, self.floor_db), shares[k],
-                               torch.full_like(shares[k], math.nan)) for k in stems]
+        columns = [
+            torch.where(stem_sounds(stems[k], exp.wav, self.floor_db), shares[k], torch.full_like(shares[k], math.nan))
+            for k in stems
+        ]
         return LocalFeatures(list(stems), torch.stack(columns, dim=1).float().cpu(), "stem share")
 
 

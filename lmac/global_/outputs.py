@@ -56,8 +56,9 @@ def class_figure(result: GlobalResult, class_index: int, top: int = 8) -> bytes 
         y = np.arange(len(features))
         for j, key in enumerate(SCORES):
             values = np.nan_to_num(np.array([float(scores[key][class_index, agg.names.index(f)]) for f in features]))
-            ax.barh(y + (j - 1) * 0.27, values / max(values.max(), 1e-12), height=0.27, color=colors(j),
-                    label=SCORES[key])
+            ax.barh(
+                y + (j - 1) * 0.27, values / max(values.max(), 1e-12), height=0.27, color=colors(j), label=SCORES[key]
+            )
         ax.set_yticks(y, features, fontsize=7)
         ax.invert_yaxis()
         ax.set_title(f"{name} ({agg.kind})", fontsize=8, loc="left")
@@ -82,8 +83,10 @@ def write_global(result: GlobalResult, run_dir: str | Path, gap_seconds: float =
     """Write the run folder described in the module doc; returns the written paths."""
     run_dir = Path(run_dir)
     records, checks = score_records(result), validation(result)
-    methods = {name: {"kind": agg.kind, "features": agg.names, "n_clips": len(agg.predicted)}
-               for name, agg in result.methods.items()}
+    methods = {
+        name: {"kind": agg.kind, "features": agg.names, "n_clips": len(agg.predicted)}
+        for name, agg in result.methods.items()
+    }
     paths = [run_dir / "results.json", run_dir / "results.csv", run_dir / "results.md"]
     _write_text(paths[0], json.dumps({"scores": records, "validation": checks, "methods": methods}, indent=2))
     with atomic_path(paths[1]) as tmp, open(tmp, "w", newline="") as f:
@@ -99,6 +102,9 @@ def write_global(result: GlobalResult, run_dir: str | Path, gap_seconds: float =
         for name, agg in result.methods.items():
             if agg.examples.get(c):
                 paths.append(run_dir / "montage" / _safe(name) / f"{_safe(cls)}.wav")
-                save_audio(paths[-1], montage([w for _, w in agg.examples[c]], result.sample_rate, gap_seconds),
-                           result.sample_rate)
+                save_audio(
+                    paths[-1],
+                    montage([w for _, w in agg.examples[c]], result.sample_rate, gap_seconds),
+                    result.sample_rate,
+                )
     return paths

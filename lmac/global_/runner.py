@@ -93,16 +93,24 @@ class _Collector:
             kept = self.examples.setdefault(cls, [])
             kept.append((conf, explanation_wav[b].detach().cpu()))
             kept.sort(key=lambda pair: -pair[0])
-            del kept[self.montage_clips:]
+            del kept[self.montage_clips :]
         self.predicted += target.tolist()
         self.confidence += confidence.tolist()
 
     def result(self, method: str, labels: list | None) -> MethodAggregate:
-        weights = torch.tensor([[row.get(n, math.nan) for n in self.names] for row in self.rows],
-                               dtype=torch.float32).reshape(len(self.rows), len(self.names))
-        return MethodAggregate(method, self.kind or "", list(self.names), weights, torch.tensor(self.predicted),
-                               torch.tensor(self.confidence), None if labels is None else torch.tensor(labels),
-                               self.examples)
+        weights = torch.tensor(
+            [[row.get(n, math.nan) for n in self.names] for row in self.rows], dtype=torch.float32
+        ).reshape(len(self.rows), len(self.names))
+        return MethodAggregate(
+            method,
+            self.kind or "",
+            list(self.names),
+            weights,
+            torch.tensor(self.predicted),
+            torch.tensor(self.confidence),
+            None if labels is None else torch.tensor(labels),
+            self.examples,
+        )
 
 
 def _reads_lyrics(explainer: Explainer, batch: list[dict]) -> bool:
@@ -123,9 +131,15 @@ class GlobalAggregation:
         progress: show a tqdm progress bar.
     """
 
-    def __init__(self, features: Sequence[FeatureExtractor] | None = None, n_clips: int | None = None,
-                 batch_size: int = 8, montage_clips: int = 4, expected: Mapping[str, Sequence[str]] | None = None,
-                 progress: bool = True):
+    def __init__(
+        self,
+        features: Sequence[FeatureExtractor] | None = None,
+        n_clips: int | None = None,
+        batch_size: int = 8,
+        montage_clips: int = 4,
+        expected: Mapping[str, Sequence[str]] | None = None,
+        progress: bool = True,
+    ):
         if n_clips is not None and n_clips < 1:
             raise ValueError(f"n_clips must be at least 1, got {n_clips}")
         if batch_size < 1 or montage_clips < 0:
@@ -148,8 +162,9 @@ class GlobalAggregation:
         if self.expected:
             unknown = sorted(set(self.expected) - set(classifier.class_names))
             if unknown:
-                raise ValueError(f"expected names classes {unknown} the classifier does not have "
-                                 f"({classifier.class_names})")
+                raise ValueError(
+                    f"expected names classes {unknown} the classifier does not have ({classifier.class_names})"
+                )
         items = [dataset[i] for i in range(n)]
         labels = [it["label"] for it in items] if all(isinstance(it.get("label"), int) for it in items) else None
         result = {}
@@ -157,17 +172,21 @@ class GlobalAggregation:
             for name, explainer in methods.items():
                 bar.set_description(f"aggregate/{name}")
                 result[str(name)] = self._run_method(classifier, str(name), explainer, items, bar).result(
-                    str(name), labels)
+                    str(name), labels
+                )
         return GlobalResult(list(classifier.class_names), classifier.sample_rate, result, self.expected)
 
     def _run_method(self, classifier, name: str, explainer: Explainer, items: list[dict], bar) -> _Collector:
         device = next(classifier.parameters(), torch.empty(0)).device
         collector = _Collector(self.montage_clips)
         for start in range(0, len(items), self.batch_size):
-            batch = items[start:start + self.batch_size]
+            batch = items[start : start + self.batch_size]
             wav = torch.stack([it["wav"] for it in batch]).to(device)
-            stems = ({k: torch.stack([it["stems"][k] for it in batch]).to(device) for k in batch[0]["stems"]}
-                     if all(it.get("stems") for it in batch) else None)
+            stems = (
+                {k: torch.stack([it["stems"][k] for it in batch]).to(device) for k in batch[0]["stems"]}
+                if all(it.get("stems") for it in batch)
+                else None
+            )
             lyrics = [it["text"] for it in batch] if _reads_lyrics(explainer, batch) else None
             with torch.no_grad():
                 probs = classifier.probabilities(classifier(wav) if lyrics is None else classifier(wav, lyrics))
@@ -179,8 +198,10 @@ class GlobalAggregation:
                 explainer.bind_stems(None)
             feats = next((f for f in (extract(exp, stems) for extract in self.features) if f is not None), None)
             if feats is None:
-                raise ValueError(f"no feature extractor applies to method {name} (no component weights, no stems): "
-                                 "add BandMass to features")
+                raise ValueError(
+                    f"no feature extractor applies to method {name} (no component weights, no stems): "
+                    "add BandMass to features"
+                )
             collector.add(feats, target.cpu(), confidence.cpu(), exp.explanation_wav)
             bar.update(len(batch))
         return collector

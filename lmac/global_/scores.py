@@ -23,20 +23,30 @@ import math
 
 import torch
 
-__all__ = ["SCORES", "class_sums", "lime_importance", "average_importance", "homogeneity_weighted_importance",
-           "global_scores"]
+__all__ = [
+    "SCORES",
+    "class_sums",
+    "lime_importance",
+    "average_importance",
+    "homogeneity_weighted_importance",
+    "global_scores",
+]
 
 # key -> column header, in table order.
-SCORES: dict[str, str] = {"lime": "LIME importance", "average": "average importance",
-                          "homogeneity": "homogeneity-weighted"}
+SCORES: dict[str, str] = {
+    "lime": "LIME importance",
+    "average": "average importance",
+    "homogeneity": "homogeneity-weighted",
+}
 
 
 def class_sums(weights: torch.Tensor, classes: torch.Tensor, n_classes: int) -> tuple[torch.Tensor, torch.Tensor]:
     """``S (C, K)``: sum of ``|W|`` per class over the clips where each feature is present, and ``n (C, K)``:
     the number of those clips."""
     if weights.dim() != 2 or classes.shape != weights.shape[:1]:
-        raise ValueError(f"weights must be (N, K) and classes (N,), got {tuple(weights.shape)} and "
-                         f"{tuple(classes.shape)}")
+        raise ValueError(
+            f"weights must be (N, K) and classes (N,), got {tuple(weights.shape)} and {tuple(classes.shape)}"
+        )
     present = ~torch.isnan(weights)
     abs_w = torch.where(present, weights.abs(), torch.zeros_like(weights)).double()
     index = classes.long().cpu()
@@ -72,5 +82,8 @@ def homogeneity_weighted_importance(average: torch.Tensor) -> torch.Tensor:
 def global_scores(weights: torch.Tensor, classes: torch.Tensor, n_classes: int) -> dict[str, torch.Tensor]:
     """The three scores of :data:`SCORES`, each ``(C, K)`` float64."""
     average = average_importance(weights, classes, n_classes)
-    return {"lime": lime_importance(weights, classes, n_classes), "average": average,
-            "homogeneity": homogeneity_weighted_importance(average)}
+    return {
+        "lime": lime_importance(weights, classes, n_classes),
+        "average": average,
+        "homogeneity": homogeneity_weighted_importance(average),
+    }

@@ -32,8 +32,14 @@ def score_records(result: GlobalResult) -> list[dict]:
                 continue
             ranks = {key: ranking(scores[key][c], agg.names) for key in SCORES}
             for k, feature in enumerate(agg.names):
-                record = {"method": name, "class": cls, "feature": feature, "kind": agg.kind, "n_clips": n_clips,
-                          "n_present": int(counts[c, k])}
+                record = {
+                    "method": name,
+                    "class": cls,
+                    "feature": feature,
+                    "kind": agg.kind,
+                    "n_clips": n_clips,
+                    "n_present": int(counts[c, k]),
+                }
                 for key in SCORES:
                     value = float(scores[key][c, k])
                     record[key] = None if math.isnan(value) else value
@@ -82,12 +88,18 @@ def to_markdown(result: GlobalResult, top: int = 3) -> str:
     rows = validation(result)
     if rows:
         head = ["method", "class", "expected", "clips"] + [f"recovered ({SCORES[k]})" for k in SCORES]
-        lines = ["### validation: are the features that carry each class on top?", "",
-                 "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+        lines = [
+            "### validation: are the features that carry each class on top?",
+            "",
+            "| " + " | ".join(head) + " |",
+            "|" + "---|" * len(head),
+        ]
         for r in rows:
             cells = [r["method"], r["class"], ", ".join(r["expected"]), str(r["n_clips"])]
-            cells += ["–" if r[f"recovered_{k}"] is None else f"{r[f'recovered_{k}']:.2f} ({', '.join(r[f'top_{k}'])})"
-                      for k in SCORES]
+            cells += [
+                "–" if r[f"recovered_{k}"] is None else f"{r[f'recovered_{k}']:.2f} ({', '.join(r[f'top_{k}'])})"
+                for k in SCORES
+            ]
             lines.append("| " + " | ".join(cells) + " |")
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)

@@ -101,9 +101,18 @@ class ComponentGateHead(MaskHead):
     unrecorded_args = ("factorization",)
 
     @capture_init
-    def __init__(self, feature_shapes: list[tuple[int, ...]], n_classes: int, sample_rate: int = 16000,
-                 stft: STFTConfig | None = None, factorization: Factorization | None = None,
-                 tap_channels: int = 32, hidden: int = 64, logit_bound: float = 6.0, film_std: float = 0.5):
+    def __init__(
+        self,
+        feature_shapes: list[tuple[int, ...]],
+        n_classes: int,
+        sample_rate: int = 16000,
+        stft: STFTConfig | None = None,
+        factorization: Factorization | None = None,
+        tap_channels: int = 32,
+        hidden: int = 64,
+        logit_bound: float = 6.0,
+        film_std: float = 0.5,
+    ):
         super().__init__()
         self.feature_shapes = [tuple(int(s) for s in shape) for shape in feature_shapes]
         self.sample_rate, self.logit_bound = int(sample_rate), float(logit_bound)
@@ -128,8 +137,9 @@ class ComponentGateHead(MaskHead):
         """Pass ground-truth stems to the factorization (used by :class:`OracleStems`)."""
         self.factorization.bind_stems(stems)
 
-    def describe(self, parts: Components, features: list[torch.Tensor], power: torch.Tensor,
-                 target: torch.Tensor) -> torch.Tensor:
+    def describe(
+        self, parts: Components, features: list[torch.Tensor], power: torch.Tensor, target: torch.Tensor
+    ) -> torch.Tensor:
         """Components ``(B, K, T)``, features (deepest first), component power ``(B, K, F, N)`` and
         ``target (B,)`` -> descriptions ``(B, K, D)``."""
         pooled = [tap(pool_under_components(f, power, self.sample_rate)) for tap, f in zip(self.taps, features)]
@@ -160,8 +170,9 @@ class ComponentGateHead(MaskHead):
         residual = torch.einsum("bk,bkt->bt", 1 - gate, parts.wav)
         share = power / power.sum(dim=1, keepdim=True).clamp_min(1e-12)
         saliency = torch.einsum("bk,bkfn->bfn", gate, share)
-        return HeadOutput(explanation, residual, mask=gate, saliency=saliency, sparsity=gate.unsqueeze(1),
-                          grid=self.grid)
+        return HeadOutput(
+            explanation, residual, mask=gate, saliency=saliency, sparsity=gate.unsqueeze(1), grid=self.grid
+        )
 
 
 class SoloComponentGateHead(ComponentGateHead):
@@ -188,8 +199,9 @@ class SoloComponentGateHead(ComponentGateHead):
         """The classifier whose view of each component describes it (kept out of the module tree)."""
         self._classifier = (classifier,)
 
-    def describe(self, parts: Components, features: list[torch.Tensor], power: torch.Tensor,
-                 target: torch.Tensor) -> torch.Tensor:
+    def describe(
+        self, parts: Components, features: list[torch.Tensor], power: torch.Tensor, target: torch.Tensor
+    ) -> torch.Tensor:
         if not self._classifier:
             raise RuntimeError("SoloComponentGateHead has no classifier: call head.bind_classifier(classifier)")
         with torch.no_grad():

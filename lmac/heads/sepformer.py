@@ -23,15 +23,22 @@ __all__ = ["SepFormerMaskHead", "save_codec"]
 
 
 def _transformer(n_layers: int, d_model: int, n_heads: int, d_ffn: int, dropout: float) -> SBTransformerBlock:
-    return SBTransformerBlock(n_layers, d_model, n_heads, d_ffn=d_ffn, dropout=dropout,
-                              use_positional_encoding=True, norm_before=True)
+    return SBTransformerBlock(
+        n_layers, d_model, n_heads, d_ffn=d_ffn, dropout=dropout, use_positional_encoding=True, norm_before=True
+    )
 
 
-def save_codec(head: "SepFormerMaskHead", path: str | os.PathLike) -> None:
+def save_codec(head: SepFormerMaskHead, path: str | os.PathLike) -> None:
     """Write a head's encoder/decoder pair to ``path`` (loadable by ``SepFormerMaskHead(codec_path=...)``)."""
-    torch.save({"encoder": head.encoder.state_dict(), "decoder": head.decoder.state_dict(),
-                "n_channels": head.encoder.conv1d.out_channels, "kernel_size": head.encoder.conv1d.kernel_size[0]},
-               path)
+    torch.save(
+        {
+            "encoder": head.encoder.state_dict(),
+            "decoder": head.decoder.state_dict(),
+            "n_channels": head.encoder.conv1d.out_channels,
+            "kernel_size": head.encoder.conv1d.kernel_size[0],
+        },
+        path,
+    )
 
 
 class BoundedSigmoid(nn.Module):
@@ -81,12 +88,27 @@ class SepFormerMaskHead(MaskHead):
     method_name = "lmac-td"
 
     @capture_init
-    def __init__(self, feature_shapes: list[tuple[int, ...]], n_classes: int, alpha: float = 0.75,
-                 n_channels: int = 256, kernel_size: int = 16, masker_channels: int = 256, chunk_size: int = 250,
-                 n_dual_blocks: int = 2, n_layers: int = 8, n_heads: int = 8, d_ffn: int = 1024,
-                 dropout: float = 0.0, tap_channels: int = 64, codec_path: str | None = None,
-                 freeze_codec: bool = False, stft: STFTConfig | None = None, logit_bound: float = 6.0,
-                 film_std: float = 0.5):
+    def __init__(
+        self,
+        feature_shapes: list[tuple[int, ...]],
+        n_classes: int,
+        alpha: float = 0.75,
+        n_channels: int = 256,
+        kernel_size: int = 16,
+        masker_channels: int = 256,
+        chunk_size: int = 250,
+        n_dual_blocks: int = 2,
+        n_layers: int = 8,
+        n_heads: int = 8,
+        d_ffn: int = 1024,
+        dropout: float = 0.0,
+        tap_channels: int = 64,
+        codec_path: str | None = None,
+        freeze_codec: bool = False,
+        stft: STFTConfig | None = None,
+        logit_bound: float = 6.0,
+        film_std: float = 0.5,
+    ):
         super().__init__()
         if not 0.0 <= float(alpha) <= 1.0:
             raise ValueError(f"alpha must be in [0, 1], got {alpha}")
@@ -98,17 +120,27 @@ class SepFormerMaskHead(MaskHead):
         amend_config(self, codec_path=None, freeze_codec=freeze_codec, stft=STFTConfig.of(stft))
         self.alpha, self.kernel_size, self.stride = float(alpha), kernel_size, kernel_size // 2
         self.encoder = Encoder(kernel_size=kernel_size, out_channels=n_channels)
-        self.decoder = Decoder(in_channels=n_channels, out_channels=1, kernel_size=kernel_size,
-                               stride=self.stride, bias=False)
+        self.decoder = Decoder(
+            in_channels=n_channels, out_channels=1, kernel_size=kernel_size, stride=self.stride, bias=False
+        )
         self.fusion = FeatureFusion(feature_shapes, tap_channels)
         self.proj = nn.Sequential(nn.Conv1d(self.fusion.out_channels, n_channels, 1), group_norm(n_channels))
         self.input_norm = group_norm(n_channels)
         self.film = nn.Embedding(n_classes, 2 * n_channels)  # per-class scale and shift of the masker input
         nn.init.normal_(self.film.weight, 0.0, film_std)
         block = (n_layers, masker_channels, n_heads, d_ffn, dropout)
-        self.masker = Dual_Path_Model(n_channels, masker_channels, _transformer(*block), _transformer(*block),
-                                      num_layers=n_dual_blocks, norm="ln", K=chunk_size, num_spks=1,
-                                      skip_around_intra=True, linear_layer_after_inter_intra=False)
+        self.masker = Dual_Path_Model(
+            n_channels,
+            masker_channels,
+            _transformer(*block),
+            _transformer(*block),
+            num_layers=n_dual_blocks,
+            norm="ln",
+            K=chunk_size,
+            num_spks=1,
+            skip_around_intra=True,
+            linear_layer_after_inter_intra=False,
+        )
         self.masker.activation = BoundedSigmoid(logit_bound)  # SepFormer ends in ReLU; LMAC-TD's is a sigmoid
         self.stft = STFT(stft)  # the grid of saliency maps
         if codec_path is not None:
@@ -121,7 +153,6 @@ class SepFormerMaskHead(MaskHead):
     def grid(self) -> STFTConfig:
         return self.stft.grid
 
-
     def _load_codec(self, path: str | os.PathLike) -> None:
         try:
             pair = torch.load(path, map_location="cpu", weights_only=True)
@@ -130,8 +161,10 @@ class SepFormerMaskHead(MaskHead):
         except FileNotFoundError:
             raise FileNotFoundError(f"codec_path {path}: no such file") from None
         except (KeyError, RuntimeError, TypeError) as err:
-            raise ValueError(f"codec_path {path}: not an encoder/decoder pair for kernel {self.kernel_size} "
-                             f"and {self.encoder.conv1d.out_channels} channels ({type(err).__name__})") from None
+            raise ValueError(
+                f"codec_path {path}: not an encoder/decoder pair for kernel {self.kernel_size} "
+                f"and {self.encoder.conv1d.out_channels} channels ({type(err).__name__})"
+            ) from None
 
     def encode(self, wav: torch.Tensor) -> torch.Tensor:
         """``wav (B, T)`` -> ``encoded (B, N, L)``; right-padded so the decoder gives back ``>= T`` samples."""

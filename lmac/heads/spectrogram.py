@@ -118,10 +118,20 @@ class SpectrogramMaskHead(MaskHead):
     """
 
     @capture_init
-    def __init__(self, feature_shapes: list[tuple[int, ...]], n_classes: int, sample_rate: int = 16000,
-                 stft: STFTConfig | None = None, n_bands: int | None = 64, tap_channels: int = 32,
-                 hidden: int = 128, kernel_size: int = 5, n_blocks: int = 1, logit_bound: float = 6.0,
-                 film_std: float = 0.5):
+    def __init__(
+        self,
+        feature_shapes: list[tuple[int, ...]],
+        n_classes: int,
+        sample_rate: int = 16000,
+        stft: STFTConfig | None = None,
+        n_bands: int | None = 64,
+        tap_channels: int = 32,
+        hidden: int = 128,
+        kernel_size: int = 5,
+        n_blocks: int = 1,
+        logit_bound: float = 6.0,
+        film_std: float = 0.5,
+    ):
         super().__init__()
         feature_shapes = [tuple(int(s) for s in shape) for shape in feature_shapes]
         self.logit_bound = float(logit_bound)
@@ -129,8 +139,9 @@ class SpectrogramMaskHead(MaskHead):
         amend_config(self, stft=self.grid)  # the resolved grid, not None
         self.fusion = FeatureFusion(feature_shapes, tap_channels)
         pad = kernel_size // 2
-        self.conv_in = nn.Sequential(nn.Conv1d(self.fusion.out_channels, hidden, kernel_size, padding=pad),
-                                     group_norm(hidden))
+        self.conv_in = nn.Sequential(
+            nn.Conv1d(self.fusion.out_channels, hidden, kernel_size, padding=pad), group_norm(hidden)
+        )
         self.film = nn.Embedding(n_classes, 2 * hidden)  # per-class scale and shift of the normalised state
         nn.init.normal_(self.film.weight, 0.0, film_std)
         self.blocks = nn.ModuleList(
@@ -195,8 +206,9 @@ class SpectralGainMaskHead(SpectrogramMaskHead):
         """``bounded_sigmoid(b + a * z)`` on the STFT bins: ``(B, F, frames)``."""
         hidden = self.decode_hidden(features, target)
         bias = self.band_map(self.mask_logits(hidden, mag))
-        gain = self.band_map(F.interpolate(self.conv_gain(hidden), size=mag.shape[-1], mode="linear",
-                                           align_corners=False))
+        gain = self.band_map(
+            F.interpolate(self.conv_gain(hidden), size=mag.shape[-1], mode="linear", align_corners=False)
+        )
         log_mag = torch.log(mag + 1e-5)
         z = (log_mag - log_mag.mean(dim=(1, 2), keepdim=True)) / log_mag.std(dim=(1, 2), keepdim=True).clamp_min(1e-5)
         return bounded_sigmoid(bias + gain * z, self.logit_bound)

@@ -4,7 +4,8 @@ Time-frequency bins of the input's STFT magnitude are removed (deletion) or adde
 (insertion) in order of decreasing saliency; each intermediate magnitude is turned back into
 audio by inverse STFT with the input's phase and scored with the classifier. The curve is the
 probability of the target class (softmax or sigmoid, per the classifier's ``output`` type) against
-the fraction of bins removed / added, on ``steps + 1`` evenly spaced fractions from 0 to 1; its area (trapezoid rule) summarises it.
+the fraction of bins removed / added, on ``steps + 1`` evenly spaced fractions from 0 to 1;
+its area (trapezoid rule) summarises it.
 A faithful saliency gives a low deletion area and a high insertion area.
 
 Ties in the saliency are broken by bin index (a stable sort), so binary maps are ordered
@@ -42,9 +43,16 @@ def _keep_masks(saliency: torch.Tensor, steps: int, deletion: bool) -> torch.Ten
 
 
 @torch.no_grad()
-def deletion_insertion_curves(classifier: Classifier, wav: torch.Tensor, saliency: torch.Tensor,
-                              target: torch.Tensor, steps: int = 10, *, grid: STFTConfig,
-                              output: str) -> tuple[torch.Tensor, torch.Tensor]:
+def deletion_insertion_curves(
+    classifier: Classifier,
+    wav: torch.Tensor,
+    saliency: torch.Tensor,
+    target: torch.Tensor,
+    steps: int = 10,
+    *,
+    grid: STFTConfig,
+    output: str,
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Both curves from one batched classifier call: ``(deletion, insertion)``, each ``(B, steps + 1)``.
 
     Same arguments as :func:`deletion_curve`.
@@ -54,18 +62,27 @@ def deletion_insertion_curves(classifier: Classifier, wav: torch.Tensor, salienc
     stft = STFT(grid).to(wav.device)
     mag, phase = stft(wav)
     if saliency.shape != mag.shape:
-        raise ValueError(f"saliency {tuple(saliency.shape)} is not on the STFT grid ({stft.grid}) of the input "
-                         f"{tuple(mag.shape)}")
+        raise ValueError(
+            f"saliency {tuple(saliency.shape)} is not on the STFT grid ({stft.grid}) of the input {tuple(mag.shape)}"
+        )
     saliency = saliency.to(mag.device)
     keep = torch.cat([_keep_masks(saliency, steps, deletion=True), _keep_masks(saliency, steps, deletion=False)])
     n = keep.shape[0]  # 2 (steps + 1)
     audio = stft.inverse((keep * mag[None]).flatten(0, 1), phase.repeat(n, 1, 1), wav.shape[-1])
     probs = target_prob(classifier(audio), target.repeat(n), output=output).reshape(n, -1).T  # (B, 2 (steps + 1))
-    return probs[:, : steps + 1], probs[:, steps + 1:]
+    return probs[:, : steps + 1], probs[:, steps + 1 :]
 
 
-def deletion_curve(classifier: Classifier, wav: torch.Tensor, saliency: torch.Tensor, target: torch.Tensor,
-                   steps: int = 10, *, grid: STFTConfig, output: str) -> torch.Tensor:
+def deletion_curve(
+    classifier: Classifier,
+    wav: torch.Tensor,
+    saliency: torch.Tensor,
+    target: torch.Tensor,
+    steps: int = 10,
+    *,
+    grid: STFTConfig,
+    output: str,
+) -> torch.Tensor:
     """Target probability as the most salient bins are removed.
 
     Args:
@@ -84,8 +101,16 @@ def deletion_curve(classifier: Classifier, wav: torch.Tensor, saliency: torch.Te
     return deletion_insertion_curves(classifier, wav, saliency, target, steps, grid=grid, output=output)[0]
 
 
-def insertion_curve(classifier: Classifier, wav: torch.Tensor, saliency: torch.Tensor, target: torch.Tensor,
-                    steps: int = 10, *, grid: STFTConfig, output: str) -> torch.Tensor:
+def insertion_curve(
+    classifier: Classifier,
+    wav: torch.Tensor,
+    saliency: torch.Tensor,
+    target: torch.Tensor,
+    steps: int = 10,
+    *,
+    grid: STFTConfig,
+    output: str,
+) -> torch.Tensor:
     """Target probability as the most salient bins are added to silence.
 
     Same arguments as :func:`deletion_curve`. Returns ``(B, steps + 1)``; point k keeps only the

@@ -13,8 +13,15 @@ import torch
 
 from lmac.outputs import check_output, probabilities, target_probability
 
-__all__ = ["target_prob", "average_increase", "average_drop", "average_drop_speechbrain", "average_gain",
-           "faithfulness", "fidelity_in"]
+__all__ = [
+    "target_prob",
+    "average_increase",
+    "average_drop",
+    "average_drop_speechbrain",
+    "average_gain",
+    "faithfulness",
+    "fidelity_in",
+]
 
 
 def target_prob(logits: torch.Tensor, target: torch.Tensor, *, output: str) -> torch.Tensor:
@@ -22,8 +29,9 @@ def target_prob(logits: torch.Tensor, target: torch.Tensor, *, output: str) -> t
     return target_probability(logits, target, output)
 
 
-def average_increase(logits: torch.Tensor, logits_in: torch.Tensor, target: torch.Tensor, *,
-                     output: str) -> torch.Tensor:
+def average_increase(
+    logits: torch.Tensor, logits_in: torch.Tensor, target: torch.Tensor, *, output: str
+) -> torch.Tensor:
     """AI = 100 * [p_in > p]."""
     return 100.0 * (target_prob(logits_in, target, output=output) > target_prob(logits, target, output=output)).float()
 
@@ -34,8 +42,9 @@ def average_drop(logits: torch.Tensor, logits_in: torch.Tensor, target: torch.Te
     return 100.0 * (p - p_in).clamp_min(0) / p.clamp_min(1e-12)
 
 
-def average_drop_speechbrain(logits: torch.Tensor, logits_in: torch.Tensor, target: torch.Tensor, *,
-                             output: str) -> torch.Tensor:
+def average_drop_speechbrain(
+    logits: torch.Tensor, logits_in: torch.Tensor, target: torch.Tensor, *, output: str
+) -> torch.Tensor:
     """AD as SpeechBrain's ``recipes/ESC50/interpret`` computes it, for comparing with published tables.
 
     That recipe applies a softmax to values that are already probabilities, so
@@ -56,8 +65,7 @@ def average_gain(logits: torch.Tensor, logits_in: torch.Tensor, target: torch.Te
     return 100.0 * (p_in - p).clamp_min(0) / (1 - p).clamp_min(1e-12)
 
 
-def faithfulness(logits: torch.Tensor, logits_out: torch.Tensor, target: torch.Tensor, *,
-                 output: str) -> torch.Tensor:
+def faithfulness(logits: torch.Tensor, logits_out: torch.Tensor, target: torch.Tensor, *, output: str) -> torch.Tensor:
     """FF = p - p_out: how much removing the explanation costs the target class."""
     return target_prob(logits, target, output=output) - target_prob(logits_out, target, output=output)
 

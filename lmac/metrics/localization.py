@@ -51,8 +51,9 @@ def si_sdr(estimate: torch.Tensor, reference: torch.Tensor, eps: float = 1e-8) -
     ``10 log10(||alpha r||^2 / ||e - alpha r||^2)``. ``eps`` keeps silent inputs finite.
     """
     if estimate.shape != reference.shape or estimate.dim() != 2:
-        raise ValueError(f"si_sdr needs two (B, T) tensors of one shape, got {tuple(estimate.shape)} "
-                         f"and {tuple(reference.shape)}")
+        raise ValueError(
+            f"si_sdr needs two (B, T) tensors of one shape, got {tuple(estimate.shape)} and {tuple(reference.shape)}"
+        )
     est = estimate - estimate.mean(dim=-1, keepdim=True)
     ref = reference - reference.mean(dim=-1, keepdim=True)
     alpha = (est * ref).sum(-1, keepdim=True) / (ref.pow(2).sum(-1, keepdim=True) + eps)
@@ -61,8 +62,9 @@ def si_sdr(estimate: torch.Tensor, reference: torch.Tensor, eps: float = 1e-8) -
     return 10 * torch.log10((target.pow(2).sum(-1) + eps) / (noise.pow(2).sum(-1) + eps))
 
 
-def confound_detected(explanation_wav: torch.Tensor, stems: dict[str, torch.Tensor],
-                      confound: str = "drums") -> torch.Tensor:
+def confound_detected(
+    explanation_wav: torch.Tensor, stems: dict[str, torch.Tensor], confound: str = "drums"
+) -> torch.Tensor:
     """1. where the ``confound`` stem has the largest :func:`stem_energy_share`, else 0.: ``(B,)``.
 
     Averaged over the ``confound`` task's ``test_bad`` split this is the share of clips whose

@@ -21,8 +21,14 @@ import torch
 from scipy.stats import spearmanr
 from torch import nn
 
-__all__ = ["layer_order", "randomize_layers", "cascading_randomization", "rank_correlation",
-           "model_randomization", "passes_randomization"]
+__all__ = [
+    "layer_order",
+    "randomize_layers",
+    "cascading_randomization",
+    "rank_correlation",
+    "model_randomization",
+    "passes_randomization",
+]
 
 
 @torch.no_grad()
@@ -31,8 +37,10 @@ def layer_order(model: nn.Module, wav: torch.Tensor) -> list[str]:
     pass on ``wav (B, T)`` runs them (input side first)."""
     names = {m: n for n, m in model.named_modules() if any(p.dim() >= 2 for p in m.parameters(recurse=False))}
     seen: list[str] = []
-    hooks = [m.register_forward_hook(lambda mod, *_: seen.append(names[mod]) if names[mod] not in seen else None)
-             for m in names]
+    hooks = [
+        m.register_forward_hook(lambda mod, *_: seen.append(names[mod]) if names[mod] not in seen else None)
+        for m in names
+    ]
     try:
         model(wav)
     finally:
@@ -62,7 +70,7 @@ def randomize_layers(model: nn.Module, names: list[str], seed: int = 0) -> nn.Mo
 def cascading_randomization(model: nn.Module, wav: torch.Tensor, seed: int = 0) -> list[tuple[str, nn.Module]]:
     """Copies with the top 1, 2, ..., L layers randomised: ``[(name of the deepest layer reset, copy), ...]``."""
     order = layer_order(model, wav)[::-1]
-    return [(name, randomize_layers(model, order[:k + 1], seed)) for k, name in enumerate(order)]
+    return [(name, randomize_layers(model, order[: k + 1], seed)) for k, name in enumerate(order)]
 
 
 def rank_correlation(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:

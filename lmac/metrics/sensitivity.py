@@ -31,7 +31,7 @@ def map_correlation(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
         raise ValueError(f"maps differ in shape: {tuple(a.shape)} vs {tuple(b.shape)}")
     x = a.flatten(1).double() - a.flatten(1).double().mean(dim=1, keepdim=True)
     y = b.flatten(1).double() - b.flatten(1).double().mean(dim=1, keepdim=True)
-    denom = (x.norm(dim=1) * y.norm(dim=1))
+    denom = x.norm(dim=1) * y.norm(dim=1)
     equal = (a.flatten(1) == b.flatten(1)).all(dim=1)
     corr = torch.where(denom > 0, (x * y).sum(dim=1) / denom.clamp_min(1e-300), equal.double())
     return corr.float()

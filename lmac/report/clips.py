@@ -30,8 +30,17 @@ from lmac.explanation import Explanation
 from lmac.metrics.faithfulness import target_prob
 from lmac.report.plots import explanation_figure
 
-__all__ = ["SIGNALS", "PROB_KEYS", "ReportError", "ClipView", "clip_view", "signal_probabilities", "listening_gain",
-           "read_clip", "read_clip_folder"]
+__all__ = [
+    "SIGNALS",
+    "PROB_KEYS",
+    "ReportError",
+    "ClipView",
+    "clip_view",
+    "signal_probabilities",
+    "listening_gain",
+    "read_clip",
+    "read_clip_folder",
+]
 
 SIGNALS = ("input", "explanation", "residual")
 PROB_KEYS = {"input": "prob_original", "explanation": "prob_explanation", "residual": "prob_residual"}
@@ -84,8 +93,10 @@ def signal_probabilities(classifier, exp: Explanation) -> list[dict]:
     with torch.no_grad():
         logits = classifier(torch.cat([exp.wav, exp.explanation_wav, exp.residual_wav]).to(device))
     probs = target_prob(logits, exp.target.to(logits.device).repeat(3), output=classifier.output).reshape(3, -1).T.cpu()
-    return [{"target_name": classifier.class_names[int(t)], **dict(zip(PROB_KEYS.values(), map(float, p)))}
-            for t, p in zip(exp.target, probs)]
+    return [
+        {"target_name": classifier.class_names[int(t)], **dict(zip(PROB_KEYS.values(), map(float, p)))}
+        for t, p in zip(exp.target, probs)
+    ]
 
 
 def clip_view(exp: Explanation, i: int, info: dict, name: str) -> ClipView:
@@ -96,10 +107,13 @@ def clip_view(exp: Explanation, i: int, info: dict, name: str) -> ClipView:
     if missing:
         raise ValueError(f"clip {name}: info lacks {missing}")
     title = f"{name}: {record['method']}, target {record['target_name']}"
-    figure = explanation_figure(exp.wav[i], exp.explanation_wav[i], exp.saliency[i], exp.sample_rate, title,
-                                grid=exp.grid)
-    audio = {s: sig[i].detach().cpu().float().numpy()
-             for s, sig in zip(SIGNALS, (exp.wav, exp.explanation_wav, exp.residual_wav))}
+    figure = explanation_figure(
+        exp.wav[i], exp.explanation_wav[i], exp.saliency[i], exp.sample_rate, title, grid=exp.grid
+    )
+    audio = {
+        s: sig[i].detach().cpu().float().numpy()
+        for s, sig in zip(SIGNALS, (exp.wav, exp.explanation_wav, exp.residual_wav))
+    }
     return ClipView(name, audio, figure, record)
 
 
@@ -118,8 +132,10 @@ def _input_path(json_path: Path, record: dict) -> Path:
         candidates += [json_path.parent / record["input"], Path(record["input"])]
     found = next((p for p in candidates if p.is_file()), None)
     if found is None:
-        raise ReportError(f"{json_path}: input audio not found (looked for {', '.join(map(str, candidates))}); "
-                          f"run lmac report where lmac explain ran, or put the input beside it as {stem}.wav")
+        raise ReportError(
+            f"{json_path}: input audio not found (looked for {', '.join(map(str, candidates))}); "
+            f"run lmac report where lmac explain ran, or put the input beside it as {stem}.wav"
+        )
     return found
 
 
@@ -148,8 +164,11 @@ def read_clip(json_path: str | os.PathLike, name: str | None = None) -> ClipView
         raise ReportError(f"{json_path}: not an lmac clip record (no {', '.join(missing)})")
     stem, sr = json_path.name[: -len(".json")], int(record["sample_rate"])
     explanation = _read_wav(json_path.with_name(f"{stem}.explanation.wav"), sr)
-    audio = {"input": _read_wav(_input_path(json_path, record), sr, len(explanation)), "explanation": explanation,
-             "residual": _read_wav(json_path.with_name(f"{stem}.residual.wav"), sr, len(explanation))}
+    audio = {
+        "input": _read_wav(_input_path(json_path, record), sr, len(explanation)),
+        "explanation": explanation,
+        "residual": _read_wav(json_path.with_name(f"{stem}.residual.wav"), sr, len(explanation)),
+    }
     png = json_path.with_name(f"{stem}.png")
     if not png.is_file():
         raise ReportError(f"{png}: missing (partial output folder?)")
@@ -173,9 +192,14 @@ def read_clip_folder(directory: str | os.PathLike) -> list[ClipView]:
     directory = Path(directory)
     if not directory.is_dir():
         raise ReportError(f"{directory}: no such folder")
-    views = [read_clip(p, p.relative_to(directory).as_posix()[: -len(".json")])
-             for p in sorted(directory.rglob("*.json")) if _is_clip_record(p)]
+    views = [
+        read_clip(p, p.relative_to(directory).as_posix()[: -len(".json")])
+        for p in sorted(directory.rglob("*.json"))
+        if _is_clip_record(p)
+    ]
     if not views:
-        raise ReportError(f"{directory}: no explanations here (expected <stem>.json from lmac explain or lmac demo, "
-                          "or results.json from lmac benchmark)")
+        raise ReportError(
+            f"{directory}: no explanations here (expected <stem>.json from lmac explain or lmac demo, "
+            "or results.json from lmac benchmark)"
+        )
     return views

@@ -13,7 +13,7 @@ __all__ = ["AUDIO_FORMATS", "audio_uri", "png_uri", "svg_uri"]
 
 # name -> (soundfile format, subtype, MIME type). All play in Chromium and Firefox.
 AUDIO_FORMATS = {
-    "ogg": ("OGG", "VORBIS", "audio/ogg"),   # Ogg Vorbis (lossy, about 4x smaller than FLAC)
+    "ogg": ("OGG", "VORBIS", "audio/ogg"),  # Ogg Vorbis (lossy, about 4x smaller than FLAC)
     "flac": ("FLAC", "PCM_16", "audio/flac"),  # lossless at 16 bits
 }
 
@@ -28,8 +28,9 @@ def audio_uri(wav: np.ndarray, sample_rate: int, fmt: str = "ogg") -> str:
         raise ValueError(f"unknown audio format {fmt!r}; choose one of {sorted(AUDIO_FORMATS)}")
     container, subtype, mime = AUDIO_FORMATS[fmt]
     buffer = io.BytesIO()
-    sf.write(buffer, np.clip(np.asarray(wav, dtype=np.float32), -1, 1), int(sample_rate), subtype=subtype,
-             format=container)
+    sf.write(
+        buffer, np.clip(np.asarray(wav, dtype=np.float32), -1, 1), int(sample_rate), subtype=subtype, format=container
+    )
     return _uri(mime, buffer.getvalue())
 
 

@@ -63,13 +63,29 @@ def _clip_card(group: Group, opts: PageOptions) -> dict:
     def play(wav: np.ndarray) -> str:
         return audio_uri(wav[:keep] * gain, sr, opts.audio)
 
-    rows = [{"label": label, "target_name": v.target_name, "probs": v.probs, "figure": png_uri(v.figure),
-             "explanation": play(v.audio["explanation"]), "residual": play(v.audio["residual"])}
-            for label, v in group]
-    return {"id": f"clip-{first.record.get('setting', 'x')}-{first.name}", "name": first.name, "rows": rows,
-            "target_name": first.target_name, "true_label": first.record.get("true_label"),
-            "p_input": first.probs["input"], "input": play(first.audio["input"]), "seconds": n / sr,
-            "heard_seconds": keep / sr, "gain_db": 20 * math.log10(gain)}
+    rows = [
+        {
+            "label": label,
+            "target_name": v.target_name,
+            "probs": v.probs,
+            "figure": png_uri(v.figure),
+            "explanation": play(v.audio["explanation"]),
+            "residual": play(v.audio["residual"]),
+        }
+        for label, v in group
+    ]
+    return {
+        "id": f"clip-{first.record.get('setting', 'x')}-{first.name}",
+        "name": first.name,
+        "rows": rows,
+        "target_name": first.target_name,
+        "true_label": first.record.get("true_label"),
+        "p_input": first.probs["input"],
+        "input": play(first.audio["input"]),
+        "seconds": n / sr,
+        "heard_seconds": keep / sr,
+        "gain_db": 20 * math.log10(gain),
+    }
 
 
 def _p_input(group: Group) -> float:
@@ -96,9 +112,14 @@ def _by_class(groups: list[Group], opts: PageOptions, limit: int) -> list[dict]:
     total: dict[str, int] = defaultdict(int)
     for g in groups:
         total[g[0][1].target_name] += 1
-    return [{"name": name, "total": total[name],
-             "clips": [_clip_card(g, opts) for g in sorted(shown[name], key=lambda g: -_p_input(g))]}
-            for name in sorted(shown)]
+    return [
+        {
+            "name": name,
+            "total": total[name],
+            "clips": [_clip_card(g, opts) for g in sorted(shown[name], key=lambda g: -_p_input(g))],
+        }
+        for name in sorted(shown)
+    ]
 
 
 def _explain_page(folders: list[Path], opts: PageOptions) -> dict:
@@ -110,12 +131,29 @@ def _explain_page(folders: list[Path], opts: PageOptions) -> dict:
             groups.setdefault(v.name, []).append((label, v))
     classes = _by_class(list(groups.values()), opts, opts.max_clips)
     shown = {c["name"] for k in classes for c in k["clips"]}
-    rows = [{"clip": v.name, "label": label, "target_name": v.target_name, "true_label": v.record.get("true_label"),
-             "probs": v.probs, "seconds": v.record.get("seconds"), "shown": v.name in shown}
-            for g in groups.values() for label, v in g]
-    return {"kind": "explain", "title": "lmac explanations", "sources": [str(f) for f in folders],
-            "methods": sorted({r["label"] for r in rows}), "rows": rows, "classes": classes,
-            "n_clips": len(groups), "n_shown": len(shown)}
+    rows = [
+        {
+            "clip": v.name,
+            "label": label,
+            "target_name": v.target_name,
+            "true_label": v.record.get("true_label"),
+            "probs": v.probs,
+            "seconds": v.record.get("seconds"),
+            "shown": v.name in shown,
+        }
+        for g in groups.values()
+        for label, v in g
+    ]
+    return {
+        "kind": "explain",
+        "title": "lmac explanations",
+        "sources": [str(f) for f in folders],
+        "methods": sorted({r["label"] for r in rows}),
+        "rows": rows,
+        "classes": classes,
+        "n_clips": len(groups),
+        "n_shown": len(shown),
+    }
 
 
 def _metric_table(records: list[dict]) -> dict:
@@ -127,11 +165,18 @@ def _metric_table(records: list[dict]) -> dict:
         if len(values) > 1:
             best[k] = max(values) if METRICS[k][1] else min(values)
     columns = [{"name": METRICS[k][0], "arrow": "↑" if METRICS[k][1] else "↓"} for k in keys]
-    rows = [{"method": r["method"], "n": r["n"], "ratio": r.get("ratio_to_classifier"),
-             "seconds": r.get("seconds_median"),
-             "cells": [{"text": format_cell(r, k).split(" ± "), "best": k in best and r.get(k) == best[k]}
-                       for k in keys]}
-            for r in records]
+    rows = [
+        {
+            "method": r["method"],
+            "n": r["n"],
+            "ratio": r.get("ratio_to_classifier"),
+            "seconds": r.get("seconds_median"),
+            "cells": [
+                {"text": format_cell(r, k).split(" ± "), "best": k in best and r.get(k) == best[k]} for k in keys
+            ],
+        }
+        for r in records
+    ]
     return {"columns": columns, "rows": rows}
 
 
@@ -140,11 +185,18 @@ def _sanity(run: Run) -> dict | None:
     if not records:
         return None
     figure = randomization_figure(records, run.methods)
-    rows = [{"method": r["method"], "setting": r["setting"], "corr": format_cell(r, "rand_corr"),
-             "n": r.get("rand_corr_n"), "pass_rate": r.get("sanity_pass_rate"),
-             "threshold": r.get("sanity_threshold"),
-             "passed": r.get("sanity_threshold") is not None and r["rand_corr"] < r["sanity_threshold"]}
-            for r in records]
+    rows = [
+        {
+            "method": r["method"],
+            "setting": r["setting"],
+            "corr": format_cell(r, "rand_corr"),
+            "n": r.get("rand_corr_n"),
+            "pass_rate": r.get("sanity_pass_rate"),
+            "threshold": r.get("sanity_threshold"),
+            "passed": r.get("sanity_threshold") is not None and r["rand_corr"] < r["sanity_threshold"],
+        }
+        for r in records
+    ]
     return {"rows": rows, "figure": svg_uri(figure) if figure else None}
 
 
@@ -155,23 +207,44 @@ def _run_page(run: Run, opts: PageOptions) -> dict:
         records = run.records_of(setting)
         clips = [list(zip([r["method"] for r in records], views)) for views in run.examples.get(setting, [])]
         curves, latency = curves_figure(records, run.methods), latency_figure(records, run.methods)
-        tabs.append({"name": setting, "table": _metric_table(records), "n": records[0]["n"],
-                     "curves": svg_uri(curves) if curves else None, "latency": svg_uri(latency) if latency else None,
-                     "classes": _by_class(clips, opts, per_setting), "n_examples": len(clips)})
-    return {"kind": "run", "title": f"lmac benchmark: {run.path.name}", "sources": [str(run.path)],
-            "methods": run.methods, "tabs": tabs, "sanity": _sanity(run), "config": run.config,
-            "has_examples": bool(run.examples)}
+        tabs.append(
+            {
+                "name": setting,
+                "table": _metric_table(records),
+                "n": records[0]["n"],
+                "curves": svg_uri(curves) if curves else None,
+                "latency": svg_uri(latency) if latency else None,
+                "classes": _by_class(clips, opts, per_setting),
+                "n_examples": len(clips),
+            }
+        )
+    return {
+        "kind": "run",
+        "title": f"lmac benchmark: {run.path.name}",
+        "sources": [str(run.path)],
+        "methods": run.methods,
+        "tabs": tabs,
+        "sanity": _sanity(run),
+        "config": run.config,
+        "has_examples": bool(run.examples),
+    }
 
 
 def _env() -> jinja2.Environment:
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
-                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
     env.filters["p"] = lambda x: "–" if x is None else f"{x:.3f}"
     return env
 
 
-def write_report(paths: list[str | os.PathLike], out: str | os.PathLike | None = None,
-                 options: PageOptions = PageOptions()) -> Path:
+def write_report(
+    paths: list[str | os.PathLike], out: str | os.PathLike | None = None, options: PageOptions = PageOptions()
+) -> Path:
     """Write the report of one benchmark run folder, or of one or more ``lmac explain`` /
     ``lmac demo`` output folders (clips matched by file name, one row per folder).
 

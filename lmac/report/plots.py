@@ -33,8 +33,15 @@ def figure_bytes(fig: Figure, format: str = "png", dpi: int = 100) -> bytes:
     return buffer.getvalue()
 
 
-def explanation_figure(wav: torch.Tensor, explanation_wav: torch.Tensor, saliency: torch.Tensor,
-                       sample_rate: int, title: str = "", *, grid: STFTConfig) -> bytes:
+def explanation_figure(
+    wav: torch.Tensor,
+    explanation_wav: torch.Tensor,
+    saliency: torch.Tensor,
+    sample_rate: int,
+    title: str = "",
+    *,
+    grid: STFTConfig,
+) -> bytes:
     """Three panels sharing the time axis: input (dB), saliency mask, explanation (dB); PNG bytes.
 
     Args:
@@ -50,8 +57,9 @@ def explanation_figure(wav: torch.Tensor, explanation_wav: torch.Tensor, salienc
     return spectrogram_panels(mag, saliency, mag_e, wav.shape[-1] / sample_rate, sample_rate, title)
 
 
-def spectrogram_panels(mag: torch.Tensor, saliency: torch.Tensor, mag_e: torch.Tensor, seconds: float,
-                       sample_rate: int, title: str = "") -> bytes:
+def spectrogram_panels(
+    mag: torch.Tensor, saliency: torch.Tensor, mag_e: torch.Tensor, seconds: float, sample_rate: int, title: str = ""
+) -> bytes:
     """The figure of :func:`explanation_figure` from magnitudes already computed (e.g. pooled over
     time for a long recording); PNG bytes, 700 x 380 pixels.
 
@@ -69,9 +77,11 @@ def spectrogram_panels(mag: torch.Tensor, saliency: torch.Tensor, mag_e: torch.T
     mag, mag_e = mag.detach().cpu().float(), mag_e.detach().cpu().float()
     top = float(_db(mag).max())
     spec = dict(cmap="magma", vmin=top - DYNAMIC_RANGE_DB, vmax=top)
-    panels = [("input (dB)", _db(mag), spec),
-              ("saliency mask", saliency.detach().cpu().float(), dict(cmap="viridis", vmin=0, vmax=1)),
-              ("explanation (dB)", _db(mag_e), spec)]
+    panels = [
+        ("input (dB)", _db(mag), spec),
+        ("saliency mask", saliency.detach().cpu().float(), dict(cmap="viridis", vmin=0, vmax=1)),
+        ("explanation (dB)", _db(mag_e), spec),
+    ]
     fig = Figure(figsize=(7.0, 3.8), layout="constrained")
     axes = fig.subplots(3, 1, sharex=True)
     for ax, (name, image, style) in zip(axes, panels):
@@ -86,8 +96,16 @@ def spectrogram_panels(mag: torch.Tensor, saliency: torch.Tensor, mag_e: torch.T
     return figure_bytes(fig)
 
 
-def save_explanation_png(path: str | os.PathLike, wav: torch.Tensor, explanation_wav: torch.Tensor,
-                         saliency: torch.Tensor, sample_rate: int, title: str = "", *, grid: STFTConfig) -> None:
+def save_explanation_png(
+    path: str | os.PathLike,
+    wav: torch.Tensor,
+    explanation_wav: torch.Tensor,
+    saliency: torch.Tensor,
+    sample_rate: int,
+    title: str = "",
+    *,
+    grid: STFTConfig,
+) -> None:
     """Write :func:`explanation_figure` to ``path`` (atomic write); same arguments."""
     png = explanation_figure(wav, explanation_wav, saliency, sample_rate, title, grid=grid)
     with atomic_path(path) as tmp:

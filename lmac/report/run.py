@@ -62,8 +62,11 @@ def _read_records(path: Path) -> list[dict]:
         records = json.loads(results.read_text())
     except (OSError, ValueError) as err:
         raise ReportError(f"{results}: not readable as JSON ({err})") from None
-    if not isinstance(records, list) or not records or \
-            not all(isinstance(r, dict) and {"method", "setting", "n"} <= set(r) for r in records):
+    if (
+        not isinstance(records, list)
+        or not records
+        or not all(isinstance(r, dict) and {"method", "setting", "n"} <= set(r) for r in records)
+    ):
         raise ReportError(f"{results}: not a benchmark result (expected a list of records with method, setting, n)")
     return records
 
@@ -79,7 +82,9 @@ def _read_examples(path: Path, setting: str, methods: list[str]) -> list[list[Cl
     first = stems[methods[0]]
     for method, names in stems.items():
         if names != first:
-            raise ReportError(f"{folder / method}: holds clips {names}, {methods[0]} holds {first} (partial run folder)")
+            raise ReportError(
+                f"{folder / method}: holds clips {names}, {methods[0]} holds {first} (partial run folder)"
+            )
     return [[read_clip(folder / m / f"{stem}.json") for m in methods] for stem in first]
 
 

@@ -26,8 +26,10 @@ def curves_figure(records: list[dict], methods: list[str]) -> bytes | None:
     colors = _colors(methods)
     fig = Figure(figsize=(9.6, 3.0), layout="constrained")
     axes = fig.subplots(1, 2, sharey=True)
-    for ax, key, title in ((axes[0], "deletion_curve", "deletion (lower area is better)"),
-                           (axes[1], "insertion_curve", "insertion (higher area is better)")):
+    for ax, key, title in (
+        (axes[0], "deletion_curve", "deletion (lower area is better)"),
+        (axes[1], "insertion_curve", "insertion (higher area is better)"),
+    ):
         for r in records:
             curve = np.asarray(r[key], dtype=float)
             ax.plot(np.linspace(0, 1, len(curve)), curve, marker=".", color=colors[r["method"]], label=r["method"])

@@ -12,6 +12,7 @@ from lmac.tasks.config import CONFIG_DIR, one_line_errors
 @hydra.main(config_path=str(CONFIG_DIR), config_name="aggregate", version_base="1.3")
 def main(cfg: DictConfig) -> None:
     from lmac.tasks.aggregate import aggregate
+
     with one_line_errors("lmac aggregate"):
         aggregate(cfg, HydraConfig.get().runtime.output_dir)
 

@@ -18,8 +18,8 @@ from lmac.benchmark.rows import rows_path
 from lmac.classifiers import AudioClassifier
 from lmac.data import check_clip_format
 from lmac.report.clips import signal_probabilities
-from lmac.sharding import RowWriter, Shard, ShardError, read_rows
 from lmac.report.run import EXAMPLES
+from lmac.sharding import RowWriter, Shard, ShardError, read_rows
 from lmac.tasks.config import fill_grid
 from lmac.tasks.explain import ClipResult, write_result
 
@@ -45,16 +45,19 @@ def build_methods(cfg: DictConfig, classifier: AudioClassifier) -> dict:
         fill_grid(node, cfg.stft)
         method = instantiate(node, classifier=classifier)
         if getattr(method, "grid", None) != grid:
-            raise ValueError(f"method {name} makes saliency maps on the STFT grid {getattr(method, 'grid', None)}, "
-                             f"the benchmark's grid is {grid}: set stft= (conf/stft/) to the method's grid")
+            raise ValueError(
+                f"method {name} makes saliency maps on the STFT grid {getattr(method, 'grid', None)}, "
+                f"the benchmark's grid is {grid}: set stft= (conf/stft/) to the method's grid"
+            )
         methods[str(name)] = method.to(cfg.device) if isinstance(method, nn.Module) else method
     return methods
 
 
 def build_data(cfg: DictConfig, classifier: AudioClassifier):
     """The ``data`` node, its clip format derived from the classifier, then checked against it."""
-    data = instantiate(cfg.data, **_derived(cfg.data, sample_rate=classifier.sample_rate,
-                                            clip_seconds=classifier.clip_seconds))
+    data = instantiate(
+        cfg.data, **_derived(cfg.data, sample_rate=classifier.sample_rate, clip_seconds=classifier.clip_seconds)
+    )
     check_clip_format(classifier, data)
     return data
 
@@ -62,20 +65,29 @@ def build_data(cfg: DictConfig, classifier: AudioClassifier):
 def build_settings(cfg: DictConfig, classifier: AudioClassifier) -> dict:
     """The data (:func:`build_data`), wrapped by every ``settings.<name>`` node."""
     data = build_data(cfg, classifier)
-    return {str(name): instantiate(node, dataset=data) for name, node in (cfg.get("settings") or {}).items()
-            if node is not None}
+    return {
+        str(name): instantiate(node, dataset=data)
+        for name, node in (cfg.get("settings") or {}).items()
+        if node is not None
+    }
 
 
 def example_writer(run_dir: str | Path, classifier: AudioClassifier) -> ExampleSink:
     """The runner's ``on_example``: ``examples/<setting>/clip_<i>.wav`` (the input, shared by the
     methods) and ``examples/<setting>/<method>/clip_<i>.*`` (``lmac explain``'s files), which
     ``lmac report`` plays (layout: :mod:`lmac.report.run`)."""
+
     def write(setting: str, method: str, index: int, exp, label: int | None) -> None:
         stem, folder = f"clip_{index:04d}", Path(run_dir) / EXAMPLES / setting
         folder.mkdir(parents=True, exist_ok=True)
         save_audio(folder / f"{stem}.wav", exp.wav[0], exp.sample_rate)
-        info = {**signal_probabilities(classifier, exp)[0], "input": f"../{stem}.wav", "method": method,
-                "setting": setting, "clip": index}
+        info = {
+            **signal_probabilities(classifier, exp)[0],
+            "input": f"../{stem}.wav",
+            "method": method,
+            "setting": setting,
+            "clip": index,
+        }
         if label is not None:
             info["true_label"] = classifier.class_names[int(label)]
         write_result(ClipResult(stem, exp, info), folder / method)
@@ -98,8 +110,10 @@ def _resume(path: Path, plan: dict) -> list[dict]:
     done = read_rows(path)
     earlier = [r for r in done if r.get("kind") == "plan"]
     if earlier and earlier[0] != plan:
-        raise ShardError(f"{path} holds rows of another benchmark configuration or shard split; "
-                         "give this run its own folder (hydra.run.dir=... or results_dir=...)")
+        raise ShardError(
+            f"{path} holds rows of another benchmark configuration or shard split; "
+            "give this run its own folder (hydra.run.dir=... or results_dir=...)"
+        )
     return done
 
 
@@ -123,13 +137,14 @@ def benchmark(cfg: DictConfig, run_dir: str | Path) -> list[dict]:
     with RowWriter(path) as journal:
         if not done:
             journal.write(plan)
-        runner.run_rows(classifier, methods, settings, example_writer(run_dir, classifier), shard, done,
-                        journal.write)
+        runner.run_rows(classifier, methods, settings, example_writer(run_dir, classifier), shard, done, journal.write)
     try:
         records = merge_runs([run_dir], run_dir)
     except IncompleteRun as err:
-        print(f"shard {shard.index}/{shard.count} done ({path}); {err}. The table is written when the last "
-              f"shard finishes (or: lmac benchmark merge {run_dir} ...)")
+        print(
+            f"shard {shard.index}/{shard.count} done ({path}); {err}. The table is written when the last "
+            f"shard finishes (or: lmac benchmark merge {run_dir} ...)"
+        )
         return []
     print(to_markdown(records))
     print(f"wrote {', '.join(str(Path(run_dir) / f'results.{ext}') for ext in ('json', 'csv', 'md'))}")

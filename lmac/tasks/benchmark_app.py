@@ -12,6 +12,7 @@ from lmac.tasks.config import CONFIG_DIR, one_line_errors
 @hydra.main(config_path=str(CONFIG_DIR), config_name="benchmark", version_base="1.3")
 def main(cfg: DictConfig) -> None:
     from lmac.tasks.benchmark import benchmark
+
     with one_line_errors("lmac benchmark"):
         benchmark(cfg, cfg.results_dir or HydraConfig.get().runtime.output_dir)
 

@@ -30,15 +30,27 @@ __all__ = ["explain_concept_inputs", "concept_paths", "format_levels"]
 
 def concept_paths(out_dir: str | os.PathLike, stem: str, levels: ConceptExplanation) -> dict[tuple[str, int], Path]:
     """``(method, rank) -> <out_dir>/<stem>.<method>.<rank>_<concept>.wav`` for clip 0 of ``levels``."""
-    return {(method, r): Path(out_dir) / f"{stem}.{method}.{r + 1}_{levels.concept_names[int(exp.target[0])]}.wav"
-            for method, exps in levels.level1.items() for r, exp in enumerate(exps)}
+    return {
+        (method, r): Path(out_dir) / f"{stem}.{method}.{r + 1}_{levels.concept_names[int(exp.target[0])]}.wav"
+        for method, exps in levels.level1.items()
+        for r, exp in enumerate(exps)
+    }
 
 
 def _crop(exp: Explanation, length: int, target: torch.Tensor, method: str) -> Explanation:
     """``exp`` cropped back to ``length`` samples, as an explanation of output ``target``."""
     frames = exp.grid.n_frames(length)
-    return Explanation(exp.wav[:, :length], exp.explanation_wav[:, :length], exp.residual_wav[:, :length],
-                       exp.saliency[..., :frames], target, method, exp.sample_rate, exp.grid, exp.extras)
+    return Explanation(
+        exp.wav[:, :length],
+        exp.explanation_wav[:, :length],
+        exp.residual_wav[:, :length],
+        exp.saliency[..., :frames],
+        target,
+        method,
+        exp.sample_rate,
+        exp.grid,
+        exp.extras,
+    )
 
 
 @torch.no_grad()
@@ -56,10 +68,20 @@ def _explain_file(explainer: TwoLevelExplainer, path: str, stem: str, out_dir: s
     record = levels.record(0)
     files = concept_paths(out_dir, stem, levels)
     record["sources_wav"] = {f"{m}.{r + 1}": p.name for (m, r), p in files.items()}
-    info = {"input": path, "method": explainer.name, "sample_rate": clf.sample_rate, "target": t,
-            "target_name": clf.class_names[t], "output": clf.output, "prob_original": values[0],
-            "prob_explanation": values[1], "prob_residual": values[2], "seconds": time.perf_counter() - start,
-            "duration": length / clf.sample_rate, "levels": record}
+    info = {
+        "input": path,
+        "method": explainer.name,
+        "sample_rate": clf.sample_rate,
+        "target": t,
+        "target_name": clf.class_names[t],
+        "output": clf.output,
+        "prob_original": values[0],
+        "prob_explanation": values[1],
+        "prob_residual": values[2],
+        "seconds": time.perf_counter() - start,
+        "duration": length / clf.sample_rate,
+        "levels": record,
+    }
     with atomic_paths(list(files.values())) as tmps:
         for tmp, (method, r) in zip(tmps, files):
             save_audio(tmp, levels.level1[method][r].explanation_wav[0, :length], clf.sample_rate)
@@ -67,8 +89,9 @@ def _explain_file(explainer: TwoLevelExplainer, path: str, stem: str, out_dir: s
     return info
 
 
-def explain_concept_inputs(explainer: TwoLevelExplainer, inputs: list[tuple[str, str]], out_dir: str | Path,
-                           target=None) -> Iterator[dict]:
+def explain_concept_inputs(
+    explainer: TwoLevelExplainer, inputs: list[tuple[str, str]], out_dir: str | Path, target=None
+) -> Iterator[dict]:
     """Explain each ``(path, stem)`` in both levels and yield its index row once its files are written
     (``status`` ``ok``, or ``error`` with the one-line message of an unusable file), as
     :func:`lmac.tasks.explain.explain_inputs` does; rows carry ``levels`` for :func:`format_levels`."""
@@ -90,8 +113,13 @@ def format_levels(record: dict) -> str:
         for entry in ranks:
             selected = entry["extras"].get("selected")
             sources.setdefault(entry["concept"], []).append(f"{method}: {', '.join(selected) if selected else '-'}")
-    lines = [f"  {record['target_name']} = {record['output_value']:.3f} = bias {record['bias']:.3f} + the effects:",
-             f"    {'concept':<20}{'value':>8}{'weight':>8}{'effect':>8}{'share':>7}  level 1: the sounds behind it"]
-    lines += [f"    {row['concept']:<20}{row['value']:>8.2f}{row['weight']:>8.2f}{row['effect']:>8.2f}"
-              f"{row['relative_effect']:>7.2f}  " + "; ".join(sources.get(row["concept"], [])) for row in record["level2"]]
+    lines = [
+        f"  {record['target_name']} = {record['output_value']:.3f} = bias {record['bias']:.3f} + the effects:",
+        f"    {'concept':<20}{'value':>8}{'weight':>8}{'effect':>8}{'share':>7}  level 1: the sounds behind it",
+    ]
+    lines += [
+        f"    {row['concept']:<20}{row['value']:>8.2f}{row['weight']:>8.2f}{row['effect']:>8.2f}"
+        f"{row['relative_effect']:>7.2f}  " + "; ".join(sources.get(row["concept"], []))
+        for row in record["level2"]
+    ]
     return "\n".join(lines)

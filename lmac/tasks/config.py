@@ -55,6 +55,7 @@ def one_line_errors(prog: str) -> Iterator[None]:
     from lmac.checkpoint import CheckpointError
     from lmac.data.base import ClipFormatError
     from lmac.sharding import ShardError
+
     try:
         yield
     except (ClipFormatError, CheckpointError, AudioError, ShardError) as err:

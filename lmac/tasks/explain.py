@@ -25,8 +25,19 @@ from lmac.explanation import Explanation
 from lmac.sharding import RowWriter, Shard
 from lmac.tasks.outputs import INDEX_NAME, ClipWriter, journal_path, journal_rows, output_paths, write_index
 
-__all__ = ["ClipResult", "explain_waveform", "write_result", "explain_source", "explain_inputs", "collect_inputs",
-           "explain_shard", "complete_index", "run_demo", "format_row", "write_index"]
+__all__ = [
+    "ClipResult",
+    "explain_waveform",
+    "write_result",
+    "explain_source",
+    "explain_inputs",
+    "collect_inputs",
+    "explain_shard",
+    "complete_index",
+    "run_demo",
+    "format_row",
+    "write_index",
+]
 
 PROBS = ("prob_original", "prob_explanation", "prob_residual")
 
@@ -47,8 +58,10 @@ def explain_waveform(explainer: Explainer, wav: torch.Tensor, target=None, sourc
     exp = explain_clip(explainer, wav, target).detach()
     seconds = time.perf_counter() - start
     t = int(exp.target[0])
-    probs = [_prob(classifier, classify_clip(classifier, sig[0]), t)
-             for sig in (exp.wav, exp.explanation_wav, exp.residual_wav)]
+    probs = [
+        _prob(classifier, classify_clip(classifier, sig[0]), t)
+        for sig in (exp.wav, exp.explanation_wav, exp.residual_wav)
+    ]
     info = _info(classifier, source, exp.method, exp.sample_rate, t, probs, seconds, wav.shape[-1] / exp.sample_rate)
     return ClipResult(Path(source).stem if source else "clip", exp, info)
 
@@ -60,9 +73,17 @@ def _prob(classifier, logits: torch.Tensor, target: int) -> float:
 
 def _info(classifier, source, method, sample_rate, target, probs, seconds, duration) -> dict:
     """The per-clip JSON fields (kept stable: ``lmac report`` reads them)."""
-    return {"input": source, "method": method, "sample_rate": sample_rate, "target": target,
-            "target_name": classifier.class_names[target], "output": classifier.output,
-            **dict(zip(PROBS, probs)), "seconds": seconds, "duration": duration}
+    return {
+        "input": source,
+        "method": method,
+        "sample_rate": sample_rate,
+        "target": target,
+        "target_name": classifier.class_names[target],
+        "output": classifier.output,
+        **dict(zip(PROBS, probs)),
+        "seconds": seconds,
+        "duration": duration,
+    }
 
 
 def write_result(result: ClipResult, out_dir: str | Path) -> list[Path]:
@@ -74,9 +95,18 @@ def write_result(result: ClipResult, out_dir: str | Path) -> list[Path]:
     return list(writer.paths.values())
 
 
-def explain_source(explainer: Explainer, blocks: Iterable[torch.Tensor], length: int, out_dir: str | Path,
-                   stem: str, target: int | str | None = None, batch_size: int | None = 16, source: str = "",
-                   progress: bool = False, **info) -> dict:
+def explain_source(
+    explainer: Explainer,
+    blocks: Iterable[torch.Tensor],
+    length: int,
+    out_dir: str | Path,
+    stem: str,
+    target: int | str | None = None,
+    batch_size: int | None = 16,
+    source: str = "",
+    progress: bool = False,
+    **info,
+) -> dict:
     """Explain one clip, streamed, and write its output set (:class:`ClipWriter`); returns its JSON record.
 
     Args:
@@ -109,10 +139,12 @@ def explain_source(explainer: Explainer, blocks: Iterable[torch.Tensor], length:
             scores[1].push(piece.residual_wav)
             batches.append((piece.n_windows, piece.extras))
         probs = [_prob(classifier, lg, t) for lg in (logits, scores[0].result(), scores[1].result())]
-        fields = _info(classifier, source, explainer.name, explainer.sample_rate, t, probs, seconds,
-                       length / explainer.sample_rate)
-        return writer.finish(explainer.name, t, {**fields, **info},
-                             clip_extras(batches, length, classifier.clip_samples))
+        fields = _info(
+            classifier, source, explainer.name, explainer.sample_rate, t, probs, seconds, length / explainer.sample_rate
+        )
+        return writer.finish(
+            explainer.name, t, {**fields, **info}, clip_extras(batches, length, classifier.clip_samples)
+        )
 
 
 def collect_inputs(args: Iterable[str]) -> list[tuple[str, str]]:
@@ -159,12 +191,19 @@ def _check_stems(stems: list[str]) -> None:
         raise ValueError(f"an input named '{INDEX_NAME}' would overwrite the index ({INDEX_NAME}.json); rename it")
     clashes = sorted(stem for stem, count in Counter(stems).items() if count > 1)
     if clashes:
-        raise ValueError(f"inputs would write the same output files ({', '.join(clashes)}); "
-                         "explain them into separate --out folders")
+        raise ValueError(
+            f"inputs would write the same output files ({', '.join(clashes)}); explain them into separate --out folders"
+        )
 
 
-def explain_inputs(explainer: Explainer, inputs: list[tuple[str, str]], out_dir: str | Path, target=None,
-                   batch_size: int | None = 16, progress: bool = False) -> Iterator[dict]:
+def explain_inputs(
+    explainer: Explainer,
+    inputs: list[tuple[str, str]],
+    out_dir: str | Path,
+    target=None,
+    batch_size: int | None = 16,
+    progress: bool = False,
+) -> Iterator[dict]:
     """Explain each ``(path, stem)`` in turn (streamed, see :func:`explain_source`) and yield its index
     row as soon as its files are written: ``status`` ``ok``, or ``error`` with the one-line message of a
     file that cannot be used (missing, unreadable, empty, NaN); a bad file does not stop the others.
@@ -173,8 +212,9 @@ def explain_inputs(explainer: Explainer, inputs: list[tuple[str, str]], out_dir:
         path = os.path.abspath(path)  # the JSON names its input wherever the report is made from
         try:
             stream = AudioStream(path, explainer.sample_rate)
-            record = explain_source(explainer, stream, stream.length, out_dir, stem, target, batch_size,
-                                    source=path, progress=progress)
+            record = explain_source(
+                explainer, stream, stream.length, out_dir, stem, target, batch_size, source=path, progress=progress
+            )
         except AudioError as err:
             yield {"input": path, "status": "error", "error": str(err)}
             continue
@@ -182,9 +222,16 @@ def explain_inputs(explainer: Explainer, inputs: list[tuple[str, str]], out_dir:
         yield {"input": path, "status": "ok", "error": "", **files, **record}
 
 
-def explain_shard(explainer: Explainer, inputs: list[tuple[str, str]], out_dir: str | Path, run: str,
-                  shard: Shard = Shard(), target=None, batch_size: int | None = 16,
-                  progress: bool = False) -> Iterator[dict]:
+def explain_shard(
+    explainer: Explainer,
+    inputs: list[tuple[str, str]],
+    out_dir: str | Path,
+    run: str,
+    shard: Shard = Shard(),
+    target=None,
+    batch_size: int | None = 16,
+    progress: bool = False,
+) -> Iterator[dict]:
     """Explain the inputs of ``shard`` (input ``i`` of the full list ``inputs`` when ``shard.owns(i)``)
     as :func:`explain_inputs` does, appending each row to the shard's journal once it has been handed
     on (:func:`~lmac.tasks.outputs.journal_path`; a lone input's error, raised by the caller, leaves
@@ -217,23 +264,40 @@ def run_demo(explainer: Explainer, out_dir: str | Path, n: int = 5, seed: int = 
     """Explain ``n`` freshly generated built-in clips, yielding index rows as :func:`explain_inputs` does;
     also writes each input as ``demo_<i>.wav``."""
     from lmac.data import TASKS, SyntheticMixtures, check_clip_format
+
     names = explainer.classifier.class_names
     multi_label = explainer.classifier.output == "sigmoid"
-    tasks = sorted((t for t, spec in TASKS.items() if spec["classes"] == names),
-                   key=lambda t: TASKS[t]["multi_label"] != multi_label)  # a multi-label task for a sigmoid model
+    tasks = sorted(
+        (t for t, spec in TASKS.items() if spec["classes"] == names),
+        key=lambda t: TASKS[t]["multi_label"] != multi_label,
+    )  # a multi-label task for a sigmoid model
     if not tasks:
         raise ValueError(f"the demo needs a classifier for a built-in task; this one has classes {names}")
     task = tasks[0]
-    data = SyntheticMixtures(task, "demo", n_items=n, seed=seed, sample_rate=explainer.sample_rate,
-                             clip_seconds=explainer.classifier.clip_seconds)
+    data = SyntheticMixtures(
+        task,
+        "demo",
+        n_items=n,
+        seed=seed,
+        sample_rate=explainer.sample_rate,
+        clip_seconds=explainer.classifier.clip_seconds,
+    )
     check_clip_format(explainer.classifier, data)
     out_dir = Path(out_dir)
     for i in range(n):
         item, stem = data[i], f"demo_{i}"
         label = item["label"]  # an index, or multi-hot for a multi-label task
         true = "+".join(c for c, on in zip(names, label.tolist()) if on) if torch.is_tensor(label) else names[label]
-        record = explain_source(explainer, [item["wav"]], item["wav"].shape[-1], out_dir, stem,
-                                source=f"{stem}.wav", true_label=true, seed=item["seed"])
+        record = explain_source(
+            explainer,
+            [item["wav"]],
+            item["wav"].shape[-1],
+            out_dir,
+            stem,
+            source=f"{stem}.wav",
+            true_label=true,
+            seed=item["seed"],
+        )
         save_audio(out_dir / f"{stem}.wav", item["wav"], explainer.sample_rate)
         files = {kind: p.relative_to(out_dir).as_posix() for kind, p in output_paths(out_dir, stem).items()}
         yield {"input": f"{stem}.wav", "status": "ok", "error": "", **files, **record}
@@ -247,5 +311,7 @@ def format_row(row: dict, header: bool = False) -> str:
     name = Path(row["input"]).stem
     if row["status"] != "ok":
         return f"{name:<24}error: {row['error']}"
-    return (f"{name:<24}{row.get('true_label', '-'):<8}{row['target_name']:<10}{row['prob_original']:>9.3f}"
-            f"{row['prob_explanation']:>9.3f}{row['prob_residual']:>9.3f}{row['seconds']:>8.2f}")
+    return (
+        f"{name:<24}{row.get('true_label', '-'):<8}{row['target_name']:<10}{row['prob_original']:>9.3f}"
+        f"{row['prob_explanation']:>9.3f}{row['prob_residual']:>9.3f}{row['seconds']:>8.2f}"
+    )

@@ -28,13 +28,37 @@ from lmac.report.plots import spectrogram_panels
 from lmac.sharding import Shard, read_rows
 from lmac.spectral import STFT, STFTConfig
 
-__all__ = ["OUTPUT_SUFFIXES", "INDEX_FIELDS", "INDEX_NAME", "MAX_COLUMNS", "ClipWriter", "output_paths",
-           "write_index", "journal_path", "journal_rows"]
+__all__ = [
+    "OUTPUT_SUFFIXES",
+    "INDEX_FIELDS",
+    "INDEX_NAME",
+    "MAX_COLUMNS",
+    "ClipWriter",
+    "output_paths",
+    "write_index",
+    "journal_path",
+    "journal_rows",
+]
 
 OUTPUT_SUFFIXES = {"explanation": ".explanation.wav", "residual": ".residual.wav", "png": ".png", "json": ".json"}
 INDEX_NAME = "index"  # index.csv, index.json
-INDEX_FIELDS = ["input", "status", "error", "json", "explanation", "residual", "png", "target", "target_name",
-                "output", "prob_original", "prob_explanation", "prob_residual", "duration", "seconds"]
+INDEX_FIELDS = [
+    "input",
+    "status",
+    "error",
+    "json",
+    "explanation",
+    "residual",
+    "png",
+    "target",
+    "target_name",
+    "output",
+    "prob_original",
+    "prob_explanation",
+    "prob_residual",
+    "duration",
+    "seconds",
+]
 MAX_COLUMNS = 1000  # time columns of a PNG panel; longer recordings are averaged over groups of frames
 
 
@@ -86,11 +110,13 @@ class ClipWriter:
         self._pools = [_ColumnPool(k) for _ in range(3)]  # input, saliency, explanation
         self._stack = contextlib.ExitStack()
 
-    def __enter__(self) -> "ClipWriter":
+    def __enter__(self) -> ClipWriter:
         tmps = dict(zip(self.paths, self._stack.enter_context(atomic_paths(list(self.paths.values())))))
         self._tmps = tmps
-        self._wavs = {kind: self._stack.enter_context(AudioWriter(tmps[kind], self.sample_rate))
-                      for kind in ("explanation", "residual")}
+        self._wavs = {
+            kind: self._stack.enter_context(AudioWriter(tmps[kind], self.sample_rate))
+            for kind in ("explanation", "residual")
+        }
         return self
 
     def __exit__(self, *exc) -> bool | None:
@@ -123,7 +149,8 @@ def write_index(rows: list[dict], out_dir: str | os.PathLike, **metadata) -> lis
 
     Each row has the :data:`INDEX_FIELDS`: ``input``, ``status`` (``ok`` / ``error``), ``error``
     (the one-line message), the four output paths relative to ``out_dir``, the target, ``output``
-    (``softmax`` / ``sigmoid``: how the three probabilities were computed), the three probabilities, ``duration`` (seconds of audio) and ``seconds`` (wall time).
+    (``softmax`` / ``sigmoid``: how the three probabilities were computed), the three probabilities,
+    ``duration`` (seconds of audio) and ``seconds`` (wall time).
     """
     out_dir = Path(out_dir)
     rows = [{field: row.get(field) for field in INDEX_FIELDS} for row in rows]

@@ -34,9 +34,17 @@ def _read_lyrics(path: str | os.PathLike) -> str:
         raise AudioError(f"cannot read the lyrics file {path}: {err}") from None
 
 
-def explain_song(audio_path: str, lyrics_path: str, out_dir: str | os.PathLike,
-                 checkpoint: str | os.PathLike = DEFAULT_SONG_CHECKPOINT, target: int | str | None = None,
-                 n_samples: int = 1000, n_components: int = 8, device: str = "cpu", progress: bool = False) -> dict:
+def explain_song(
+    audio_path: str,
+    lyrics_path: str,
+    out_dir: str | os.PathLike,
+    checkpoint: str | os.PathLike = DEFAULT_SONG_CHECKPOINT,
+    target: int | str | None = None,
+    n_samples: int = 1000,
+    n_components: int = 8,
+    device: str = "cpu",
+    progress: bool = False,
+) -> dict:
     """Explain the song ``audio_path`` with the lyric in ``lyrics_path`` for ``target`` (default: the
     classifier's top class) with MultimodalLIME over ``n_components`` NMF components and the lyric's
     words; write the results into ``out_dir``. Returns the row of ``index.csv``."""
@@ -51,10 +59,18 @@ def explain_song(audio_path: str, lyrics_path: str, out_dir: str | os.PathLike,
     with torch.no_grad():
         logits = classifier(torch.cat([exp.wav, exp.explanation_wav, exp.residual_wav]).to(device), [text] * 3)
     probs = classifier.probabilities(logits)[:, t].tolist()
-    info = {"input": str(Path(audio_path).resolve()), "lyrics": str(Path(lyrics_path).resolve()), "method": exp.method,
-            "sample_rate": exp.sample_rate, "target": t, "target_name": classifier.class_names[t],
-            "output": classifier.output, **dict(zip(PROBS, probs)), "seconds": seconds,
-            "duration": wav.shape[-1] / exp.sample_rate}
+    info = {
+        "input": str(Path(audio_path).resolve()),
+        "lyrics": str(Path(lyrics_path).resolve()),
+        "method": exp.method,
+        "sample_rate": exp.sample_rate,
+        "target": t,
+        "target_name": classifier.class_names[t],
+        "output": classifier.output,
+        **dict(zip(PROBS, probs)),
+        "seconds": seconds,
+        "duration": wav.shape[-1] / exp.sample_rate,
+    }
     stem = Path(audio_path).stem
     write_result(ClipResult(stem, exp, info), out_dir)
     files = {kind: p.relative_to(out_dir).as_posix() for kind, p in output_paths(out_dir, stem).items()}

@@ -29,8 +29,9 @@ def build_module(cfg: DictConfig, data: AudioDataModule) -> L.LightningModule:
     if cfg.get("head") is not None:
         fill_grid(cfg.head, cfg.stft)
         derived = {"sample_rate": classifier.sample_rate} if cfg.head.get("sample_rate", 0) is None else {}
-        parts["head"] = instantiate(cfg.head, feature_shapes=classifier.feature_shapes(),
-                                    n_classes=classifier.n_classes, **derived)
+        parts["head"] = instantiate(
+            cfg.head, feature_shapes=classifier.feature_shapes(), n_classes=classifier.n_classes, **derived
+        )
     if cfg.get("loss") is not None:
         parts["loss"] = instantiate(cfg.loss, output=classifier.output)
     return instantiate(cfg.module, **parts)
@@ -42,8 +43,9 @@ def _names_kwargs(node: DictConfig, data: AudioDataModule) -> dict:
     kwargs = {"class_names": list(data.class_names)} if "class_names" in node else {}
     if "concept_names" in node:
         if getattr(data, "concept_names", None) is None:
-            raise ClipFormatError(f"a concept classifier needs data with concepts (data=concepts); "
-                                  f"{type(data).__name__} has none")
+            raise ClipFormatError(
+                f"a concept classifier needs data with concepts (data=concepts); {type(data).__name__} has none"
+            )
         kwargs["concept_names"] = list(data.concept_names)
     return kwargs
 

@@ -12,6 +12,7 @@ from lmac.tasks.config import CONFIG_DIR, one_line_errors
 @hydra.main(config_path=str(CONFIG_DIR), config_name="train", version_base="1.3")
 def main(cfg: DictConfig) -> None:
     from lmac.tasks.train import train
+
     hc = HydraConfig.get()
     with open_dict(cfg):
         cfg.overrides = list(hc.overrides.task)

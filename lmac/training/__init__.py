@@ -6,5 +6,11 @@ from lmac.training.mixtures import TwoClassMixtures
 from lmac.training.modules import ClassifierModule, ExplainerModule
 from lmac.training.multimodal import LyricsClassifierModule
 
-__all__ = ["ClassifierModule", "ConceptModule", "ExplainerModule", "ExplanationExamples", "LyricsClassifierModule",
-           "TwoClassMixtures"]
+__all__ = [
+    "ClassifierModule",
+    "ConceptModule",
+    "ExplainerModule",
+    "ExplanationExamples",
+    "LyricsClassifierModule",
+    "TwoClassMixtures",
+]

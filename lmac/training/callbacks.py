@@ -71,6 +71,11 @@ class ExplanationExamples(L.Callback):
             logger.experiment.add_image(f"{tag}/figure", _image(view.figure), step, dataformats="HWC")
             logger.experiment.add_text(f"{tag}/probabilities", "  \n".join(captions), step)
         elif isinstance(logger, WandbLogger):
-            logger.log_audio(key=tag, audios=[audio[s] for s in SIGNALS], step=step,
-                             sample_rate=[view.sample_rate] * len(SIGNALS), caption=captions)
+            logger.log_audio(
+                key=tag,
+                audios=[audio[s] for s in SIGNALS],
+                step=step,
+                sample_rate=[view.sample_rate] * len(SIGNALS),
+                caption=captions,
+            )
             logger.log_image(key=f"{tag}/figure", images=[_image(view.figure)], step=step)

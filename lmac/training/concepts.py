@@ -34,11 +34,19 @@ class ConceptModule(ClassifierModule):
         gain_db: random per-clip gain range for augmentation, in dB (0 disables).
     """
 
-    def __init__(self, classifier: ConceptClassifier, optimizer: OptimizerFactory, w_concept: float = 1.0,
-                 w_target: float = 1.0, gain_db: float = 6.0):
+    def __init__(
+        self,
+        classifier: ConceptClassifier,
+        optimizer: OptimizerFactory,
+        w_concept: float = 1.0,
+        w_target: float = 1.0,
+        gain_db: float = 6.0,
+    ):
         if not isinstance(classifier, ConceptClassifier):
-            raise ValueError(f"a concept experiment needs a classifier with a concept layer (ConceptClassifier), "
-                             f"got {type(classifier).__name__}; use classifier=concept_cnn")
+            raise ValueError(
+                f"a concept experiment needs a classifier with a concept layer (ConceptClassifier), "
+                f"got {type(classifier).__name__}; use classifier=concept_cnn"
+            )
         super().__init__(classifier, optimizer, gain_db)
         self.w_concept, self.w_target = float(w_concept), float(w_target)
 
@@ -52,10 +60,20 @@ class ConceptModule(ClassifierModule):
         target_loss = classification_loss(layer(true.to(concepts.dtype)), labels, self.classifier.output)
         outputs = layer(concepts.detach())
         loss = self.w_concept * concept_loss + self.w_target * target_loss
-        log = {"loss": loss, "concept_loss": concept_loss, "target_loss": target_loss,
-               "concept_r2": concept_r2(concepts.detach(), true).mean()}
+        log = {
+            "loss": loss,
+            "concept_loss": concept_loss,
+            "target_loss": target_loss,
+            "concept_r2": concept_r2(concepts.detach(), true).mean(),
+        }
         if self.classifier.output == "regression":
             log["target_mae"] = (outputs.detach() - labels).abs().mean()
-        self.log_dict({f"{stage}/{k}": v for k, v in log.items()}, prog_bar=stage != "train", on_epoch=True,
-                      on_step=False, batch_size=wav.shape[0], sync_dist=stage != "train")
+        self.log_dict(
+            {f"{stage}/{k}": v for k, v in log.items()},
+            prog_bar=stage != "train",
+            on_epoch=True,
+            on_step=False,
+            batch_size=wav.shape[0],
+            sync_dist=stage != "train",
+        )
         return loss

@@ -24,6 +24,7 @@ def quiet_frozen_eval_warning(frozen: nn.Module) -> contextlib.ExitStack:
     n_eval = sum(not m.training for m in frozen.modules())
     stack = contextlib.ExitStack()
     stack.enter_context(warnings.catch_warnings())
-    warnings.filterwarnings("ignore", message=re.escape(f"Found {n_eval} module(s) in eval mode at the start of "
-                                                        "training."))
+    warnings.filterwarnings(
+        "ignore", message=re.escape(f"Found {n_eval} module(s) in eval mode at the start of training.")
+    )
     return stack

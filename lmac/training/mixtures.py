@@ -36,7 +36,7 @@ class ExplainRows:
     mixture_index: torch.Tensor
 
     @classmethod
-    def singles(cls, wav: torch.Tensor, target: torch.Tensor) -> "ExplainRows":
+    def singles(cls, wav: torch.Tensor, target: torch.Tensor) -> ExplainRows:
         empty = wav.new_zeros(0, 2, wav.shape[-1])
         index = torch.arange(wav.shape[0], device=wav.device)
         return cls(wav, target, index, empty, index[:0])

@@ -67,18 +67,29 @@ class ExplainerModule(_StagedModule):
         grad_clip: maximum gradient norm, applied by the Trainer (see :meth:`configure_gradient_clipping`).
     """
 
-    def __init__(self, classifier: AudioClassifier, head: MaskHead, loss: LMACLoss, optimizer: OptimizerFactory,
-                 target_from: str = "prediction", mixtures: TwoClassMixtures | None = None,
-                 grad_clip: float | None = 1.0):
+    def __init__(
+        self,
+        classifier: AudioClassifier,
+        head: MaskHead,
+        loss: LMACLoss,
+        optimizer: OptimizerFactory,
+        target_from: str = "prediction",
+        mixtures: TwoClassMixtures | None = None,
+        grad_clip: float | None = 1.0,
+    ):
         super().__init__()
         if target_from not in ("prediction", "label"):
             raise ValueError(f"target_from must be 'prediction' or 'label', got {target_from!r}")
         if loss.output != classifier.output:
-            raise ValueError(f"the loss is for {loss.output} outputs, the classifier's are {classifier.output}; "
-                             "build it with LMACLoss(..., output=classifier.output)")
+            raise ValueError(
+                f"the loss is for {loss.output} outputs, the classifier's are {classifier.output}; "
+                "build it with LMACLoss(..., output=classifier.output)"
+            )
         if mixtures is not None and isinstance(getattr(head, "factorization", None), OracleStems):
-            raise ValueError("a head over oracle stems cannot train on in-batch mixtures (they have no stems); "
-                             "set module.mixtures=null")
+            raise ValueError(
+                "a head over oracle stems cannot train on in-batch mixtures (they have no stems); "
+                "set module.mixtures=null"
+            )
         self.classifier = classifier.freeze()
         self.head, self.loss, self.optimizer_factory = head, loss, optimizer
         self.target_from, self.mixtures, self.grad_clip = target_from, mixtures, grad_clip
@@ -106,7 +117,7 @@ class ExplainerModule(_StagedModule):
         if rows.n_mixture_rows:
             n_mix = rows.n_mixture_rows // 2  # every mixture appears twice, once per class
             with torch.no_grad():
-                mix_features = self.classifier.features(rows.wav[rows.n_single:rows.n_single + n_mix])
+                mix_features = self.classifier.features(rows.wav[rows.n_single : rows.n_single + n_mix])
             features = [torch.cat([f[rows.single_index], m, m]) for f, m in zip(features, mix_features)]
         return logits, rows, features
 
@@ -116,13 +127,25 @@ class ExplainerModule(_StagedModule):
         self.head.bind_classifier(self.classifier)  # heads that run it on parts of the input; else a no-op
         out = self.head(rows.wav, features, rows.target)
         logits_in, logits_out = self.classifier(torch.cat([out.explanation_wav, out.residual_wav])).chunk(2)
-        terms = self.loss(logits_in, logits_out, rows.target, out.sparsity, wav=rows.wav,
-                          rebuilt_wav=out.explanation_wav + out.residual_wav)
+        terms = self.loss(
+            logits_in,
+            logits_out,
+            rows.target,
+            out.sparsity,
+            wav=rows.wav,
+            rebuilt_wav=out.explanation_wav + out.residual_wav,
+        )
         log = {f"{stage}/{k}": v for k, v in terms.items()}
         if stage != "train":
             log.update(self._validation_metrics(stage, logits, rows, features, out, logits_in, logits_out))
-        self.log_dict(log, prog_bar=stage != "train", on_epoch=True, on_step=False,
-                      batch_size=rows.wav.shape[0], sync_dist=stage != "train")
+        self.log_dict(
+            log,
+            prog_bar=stage != "train",
+            on_epoch=True,
+            on_step=False,
+            batch_size=rows.wav.shape[0],
+            sync_dist=stage != "train",
+        )
         return terms["loss"]
 
     @torch.no_grad()
@@ -187,8 +210,14 @@ class ClassifierModule(_StagedModule):
         logits = self._logits(wav, batch)
         output = self.classifier.output
         loss, acc = classification_loss(logits, labels, output), classification_accuracy(logits, labels, output)
-        self.log_dict({f"{stage}/loss": loss, f"{stage}/acc": acc}, prog_bar=True, on_epoch=True,
-                      on_step=False, batch_size=wav.shape[0], sync_dist=stage != "train")
+        self.log_dict(
+            {f"{stage}/loss": loss, f"{stage}/acc": acc},
+            prog_bar=True,
+            on_epoch=True,
+            on_step=False,
+            batch_size=wav.shape[0],
+            sync_dist=stage != "train",
+        )
         return loss
 
     def _logits(self, wav: torch.Tensor, batch: dict) -> torch.Tensor:

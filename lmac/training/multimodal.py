@@ -26,7 +26,14 @@ class LyricsClassifierModule(ClassifierModule):
             with torch.no_grad():
                 audio_only = self.classifier(wav)
                 lyrics_only = self.classifier(torch.zeros_like(wav), batch["text"])
-            self.log_dict({f"{stage}/acc_audio": classification_accuracy(audio_only, labels, output),
-                           f"{stage}/acc_lyrics": classification_accuracy(lyrics_only, labels, output)},
-                          on_epoch=True, on_step=False, batch_size=wav.shape[0], sync_dist=True)
+            self.log_dict(
+                {
+                    f"{stage}/acc_audio": classification_accuracy(audio_only, labels, output),
+                    f"{stage}/acc_lyrics": classification_accuracy(lyrics_only, labels, output),
+                },
+                on_epoch=True,
+                on_step=False,
+                batch_size=wav.shape[0],
+                sync_dist=True,
+            )
         return loss

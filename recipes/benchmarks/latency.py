@@ -66,8 +66,9 @@ def best_times(fns: dict[str, Callable[[], object]], repeats: int, device: torch
 def clip_for(explainer: LMAC, device: torch.device) -> torch.Tensor:
     """One generated ``instruments`` clip of the classifier's window, ``(1, T)``."""
     clf = explainer.classifier
-    data = SyntheticMixtures("instruments", "demo", 1, seed=3003, sample_rate=clf.sample_rate,
-                             clip_seconds=clf.clip_seconds)
+    data = SyntheticMixtures(
+        "instruments", "demo", 1, seed=3003, sample_rate=clf.sample_rate, clip_seconds=clf.clip_seconds
+    )
     return data[0]["wav"][None].to(device)
 
 
@@ -78,10 +79,16 @@ def head_row(name: str, explainer: LMAC, repeats: int, device: torch.device) -> 
     clf, wav = explainer.classifier, clip_for(explainer, device)
     target = clf(wav).argmax(-1)
     features = clf.features(wav)
-    t = best_times({"forward": lambda: clf(wav),
-                    "head": lambda: explainer.head(wav, features, target),
-                    "explain_none": lambda: explainer.explain(wav),
-                    "explain_target": lambda: explainer.explain(wav, target=target)}, repeats, device)
+    t = best_times(
+        {
+            "forward": lambda: clf(wav),
+            "head": lambda: explainer.head(wav, features, target),
+            "explain_none": lambda: explainer.explain(wav),
+            "explain_target": lambda: explainer.explain(wav, target=target),
+        },
+        repeats,
+        device,
+    )
     return {"setup": name, **t}
 
 
@@ -98,8 +105,11 @@ def lime_row(demo: LMAC, repeats: int, device: torch.device) -> dict:
     demo = demo.to(device).eval()
     wav = clip_for(demo, device)
     lime = SourceLIME(demo.classifier, TimeSegments(8), n_samples=1000, progress=False)
-    t = best_times({"lime": lambda: lime.explain(wav), "lmac": lambda: demo.explain(wav),
-                    "forward": lambda: demo.classifier(wav)}, repeats, device)
+    t = best_times(
+        {"lime": lambda: lime.explain(wav), "lmac": lambda: demo.explain(wav), "forward": lambda: demo.classifier(wav)},
+        repeats,
+        device,
+    )
     return {"setup": "lime (8 segments, 1000 samples)", **t}
 
 
@@ -109,30 +119,35 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--lime-repeats", type=int, default=3, help="timed rounds for the LIME row")
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads (0: torch's default)")
     parser.add_argument("--device", default="cpu")
-    parser.add_argument("--only", nargs="*", default=["demo", "cnn14", "lmac-td", "lime"],
-                        help="setups to run")
+    parser.add_argument("--only", nargs="*", default=["demo", "cnn14", "lmac-td", "lime"], help="setups to run")
     args = parser.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
     device = torch.device(args.device)
     timer = "thread CPU time" if clock(device) is time.thread_time else "wall time"
-    print(f"device {device}, {torch.get_num_threads()} torch thread(s), batch of one, best of {args.repeats} "
-          f"({timer})")
-    print(f"{'setup':<34}{'forward ms':>11}{'head ms':>9}{'explain ms':>11}{'ratio':>7}"
-          f"{'given ms':>10}{'ratio':>7}")
-    builders = {"demo": lambda: LMAC.from_pretrained("demo_lmac"), "cnn14": cnn14_explainer,
-                "lmac-td": lambda: LMAC.from_pretrained("demo_lmactd")}
+    print(f"device {device}, {torch.get_num_threads()} torch thread(s), batch of one, best of {args.repeats} ({timer})")
+    print(f"{'setup':<34}{'forward ms':>11}{'head ms':>9}{'explain ms':>11}{'ratio':>7}{'given ms':>10}{'ratio':>7}")
+    builders = {
+        "demo": lambda: LMAC.from_pretrained("demo_lmac"),
+        "cnn14": cnn14_explainer,
+        "lmac-td": lambda: LMAC.from_pretrained("demo_lmactd"),
+    }
     for name in [n for n in args.only if n in builders]:
         r = head_row(name, builders[name](), args.repeats, device)
         f = r["forward"]
-        print(f"{name:<34}{1e3 * f:>11.1f}{1e3 * r['head']:>9.1f}{1e3 * r['explain_none']:>11.1f}"
-              f"{r['explain_none'] / f:>7.2f}{1e3 * r['explain_target']:>10.1f}{r['explain_target'] / f:>7.2f}",
-              flush=True)
+        print(
+            f"{name:<34}{1e3 * f:>11.1f}{1e3 * r['head']:>9.1f}{1e3 * r['explain_none']:>11.1f}"
+            f"{r['explain_none'] / f:>7.2f}{1e3 * r['explain_target']:>10.1f}{r['explain_target'] / f:>7.2f}",
+            flush=True,
+        )
     if "lime" in args.only:
         r = lime_row(LMAC.from_pretrained("demo_lmac"), args.lime_repeats, device)
-        print(f"{r['setup']:<34}{1e3 * r['forward']:>11.1f}{'':>9}{1e3 * r['lime']:>11.1f}"
-              f"{r['lime'] / r['forward']:>7.0f}   LIME / L-MAC on the same clip: {r['lime'] / r['lmac']:.0f}x "
-              f"(L-MAC {1e3 * r['lmac']:.1f} ms)", flush=True)
+        print(
+            f"{r['setup']:<34}{1e3 * r['forward']:>11.1f}{'':>9}{1e3 * r['lime']:>11.1f}"
+            f"{r['lime'] / r['forward']:>7.0f}   LIME / L-MAC on the same clip: {r['lime'] / r['lmac']:.0f}x "
+            f"(L-MAC {1e3 * r['lmac']:.1f} ms)",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

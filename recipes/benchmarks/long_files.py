@@ -41,8 +41,19 @@ def write_recording(path: Path, minutes: float, sample_rate: int = 16000, seed: 
 
 def run_explain(wav: Path, out: Path, args: argparse.Namespace) -> dict:
     """Run ``lmac explain`` in a fresh process; wall time and peak RSS of that process alone."""
-    cmd = [sys.executable, "-m", "lmac", "explain", str(wav), "--out", str(out), "--checkpoint", args.checkpoint,
-           "--batch-size", str(args.batch_size)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "lmac",
+        "explain",
+        str(wav),
+        "--out",
+        str(out),
+        "--checkpoint",
+        args.checkpoint,
+        "--batch-size",
+        str(args.batch_size),
+    ]
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(proc.pid, 0)
@@ -50,8 +61,13 @@ def run_explain(wav: Path, out: Path, args: argparse.Namespace) -> dict:
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"{' '.join(cmd)} failed:\n{proc.stderr.read().decode()}")
     record = json.loads((out / f"{wav.stem}.json").read_text())
-    return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "rss_mb": usage.ru_maxrss / 1024,
-            "seconds": record["seconds"], "duration": record["duration"]}
+    return {
+        "wall": wall,
+        "cpu": usage.ru_utime + usage.ru_stime,
+        "rss_mb": usage.ru_maxrss / 1024,
+        "seconds": record["seconds"],
+        "duration": record["duration"],
+    }
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -73,13 +89,19 @@ def main(argv: list[str] | None = None) -> None:
     print(f"lmac explain --checkpoint {args.checkpoint} --batch-size {args.batch_size}, one fresh process per file")
     print(f"{'audio':>10}{'peak RSS MB':>13}{'x first':>9}{'wall s':>9}{'CPU s':>9}{'explain s':>11}")
     for r in rows:
-        print(f"{r['duration']:>9.1f}s{r['rss_mb']:>13.0f}{r['rss_mb'] / first['rss_mb']:>9.2f}{r['wall']:>9.1f}"
-              f"{r['cpu']:>9.1f}{r['seconds']:>11.1f}")
+        print(
+            f"{r['duration']:>9.1f}s{r['rss_mb']:>13.0f}{r['rss_mb'] / first['rss_mb']:>9.2f}{r['wall']:>9.1f}"
+            f"{r['cpu']:>9.1f}{r['seconds']:>11.1f}"
+        )
     if len(rows) > 1:
         minutes = (last["duration"] - first["duration"]) / 60
-        print("per extra minute of audio: " + ", ".join(
-            f"{(last[k] - first[k]) / minutes:.1f} s {name}"
-            for k, name in (("wall", "wall"), ("cpu", "CPU"), ("seconds", "explain"))))
+        print(
+            "per extra minute of audio: "
+            + ", ".join(
+                f"{(last[k] - first[k]) / minutes:.1f} s {name}"
+                for k, name in (("wall", "wall"), ("cpu", "CPU"), ("seconds", "explain"))
+            )
+        )
 
 
 if __name__ == "__main__":

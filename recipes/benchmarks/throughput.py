@@ -33,8 +33,11 @@ def write_clips(folder: Path, n: int, seconds: float, sample_rate: int = 16000, 
     t = np.arange(int(seconds * sample_rate)) / sample_rate
     for i in range(n):
         wav = sum(0.2 * np.sin(2 * np.pi * f * t) for f in rng.uniform(100, 3000, size=3))
-        sf.write(str(folder / f"clip_{i:03d}.wav"), (wav + 0.02 * rng.standard_normal(len(t))).astype(np.float32),
-                 sample_rate)
+        sf.write(
+            str(folder / f"clip_{i:03d}.wav"),
+            (wav + 0.02 * rng.standard_normal(len(t))).astype(np.float32),
+            sample_rate,
+        )
 
 
 def run_workers(folder: Path, out: Path, workers: int, args: argparse.Namespace) -> dict:
@@ -42,9 +45,27 @@ def run_workers(folder: Path, out: Path, workers: int, args: argparse.Namespace)
     shutil.rmtree(out, ignore_errors=True)
     env = {**os.environ, **({"OMP_NUM_THREADS": str(args.threads)} if args.threads else {})}
     start = time.perf_counter()
-    procs = [subprocess.Popen([sys.executable, "-m", "lmac", "explain", str(folder), "--out", str(out),
-                               "--checkpoint", args.checkpoint, "--shard", f"{i}/{workers}"],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env) for i in range(workers)]
+    procs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "lmac",
+                "explain",
+                str(folder),
+                "--out",
+                str(out),
+                "--checkpoint",
+                args.checkpoint,
+                "--shard",
+                f"{i}/{workers}",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            env=env,
+        )
+        for i in range(workers)
+    ]
     cpu = 0.0
     for proc in procs:
         _, status, usage = os.wait4(proc.pid, 0)
@@ -76,13 +97,17 @@ def main(argv: list[str] | None = None) -> None:
             if workers not in best or result["wall"] < best[workers]["wall"]:
                 best[workers] = result
     first = best[args.workers[0]]
-    print(f"{args.clips} clips of {args.seconds:g} s, checkpoint {args.checkpoint}, threads per worker: "
-          f"{args.threads or 'torch default'}, best of {args.repeats}")
+    print(
+        f"{args.clips} clips of {args.seconds:g} s, checkpoint {args.checkpoint}, threads per worker: "
+        f"{args.threads or 'torch default'}, best of {args.repeats}"
+    )
     print(f"{'workers':>8}{'wall s':>9}{'clips/s':>9}{'x first':>9}{'CPU s':>9}")
     for workers in args.workers:
         r = best[workers]
-        print(f"{workers:>8}{r['wall']:>9.1f}{args.clips / r['wall']:>9.2f}{first['wall'] / r['wall']:>9.2f}"
-              f"{r['cpu']:>9.1f}")
+        print(
+            f"{workers:>8}{r['wall']:>9.1f}{args.clips / r['wall']:>9.2f}{first['wall'] / r['wall']:>9.2f}"
+            f"{r['cpu']:>9.1f}"
+        )
 
 
 if __name__ == "__main__":

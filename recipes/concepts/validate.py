@@ -27,11 +27,18 @@ def main(argv: list[str] | None = None) -> dict:
     p.add_argument("--json", default=None, help="also write the figures to this file")
     args = p.parse_args(argv)
     classifier = load_classifier(args.checkpoint)
-    data = ConceptMusic(args.split, args.n, confound=args.confound, sample_rate=classifier.sample_rate,
-                        clip_seconds=classifier.clip_seconds)
+    data = ConceptMusic(
+        args.split,
+        args.n,
+        confound=args.confound,
+        sample_rate=classifier.sample_rate,
+        clip_seconds=classifier.clip_seconds,
+    )
     result = validate_two_level(classifier, data, args.n)
-    print(f"{args.checkpoint} on {args.split} (confound {args.confound}): "
-          + format_validation(result, classifier.concept_names, classifier.class_names))
+    print(
+        f"{args.checkpoint} on {args.split} (confound {args.confound}): "
+        + format_validation(result, classifier.concept_names, classifier.class_names)
+    )
     if args.json:
         with open(args.json, "w") as f:
             json.dump(result, f, indent=2)

@@ -66,10 +66,12 @@ def main() -> None:
             if k < args.write:
                 result.info.update(method=name, stem_shares={s: round(float(v[0]), 3) for s, v in shares.items()})
                 write_result(ClipResult(f"{clip}_{name}", result.explanation, result.info), out)
-    print(f"mean share of the drums, and clips where the drums are the largest share, over {args.n} "
-          "test_bad piano clips")
+    print(
+        f"mean share of the drums, and clips where the drums are the largest share, over {args.n} test_bad piano clips"
+    )
     for name, values in drums.items():
         print(f"{name:<22} {sum(values) / len(values):.3f}  {dominated[name]} / {len(values)}")
+
 
 if __name__ == "__main__":
     main()

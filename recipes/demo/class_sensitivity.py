@@ -35,16 +35,19 @@ def pairs_of_classes(items: list[dict], n: int) -> list[tuple[int, int]]:
     return pairs
 
 
-def mixture_set(items: list[dict], pairs: list[tuple[int, int]], class_names: list[str],
-                gain_db: float | None) -> tuple[torch.Tensor, torch.Tensor]:
+def mixture_set(
+    items: list[dict], pairs: list[tuple[int, int]], class_names: list[str], gain_db: float | None
+) -> tuple[torch.Tensor, torch.Tensor]:
     """``gain_db=None``: lead stems at equal energy; else whole clips, the second at ``gain_db``.
 
     Returns ``mix (M, T)`` (peak 0.9) and ``sources (M, 2, T)`` (the first clip's part, the second's).
     """
+
     def part(k: int) -> torch.Tensor:
         if gain_db is None:
             return items[k]["stems"][class_names[items[k]["label"]]]
         return items[k]["wav"]
+
     a = torch.stack([part(i) for i, _ in pairs])
     b = torch.stack([part(j) for _, j in pairs])
     a = a / a.norm(dim=1, keepdim=True)
@@ -54,8 +57,9 @@ def mixture_set(items: list[dict], pairs: list[tuple[int, int]], class_names: li
 
 
 @torch.no_grad()
-def score(explainer: LMAC | None, mix: torch.Tensor, sources: torch.Tensor, ta: torch.Tensor,
-          tb: torch.Tensor) -> dict[str, float]:
+def score(
+    explainer: LMAC | None, mix: torch.Tensor, sources: torch.Tensor, ta: torch.Tensor, tb: torch.Tensor
+) -> dict[str, float]:
     """Both-kept rate, mean asked-source shares and A-vs-B map correlation (``explainer=None``: input)."""
     if explainer is None:
         ea = eb = mix
@@ -68,8 +72,12 @@ def score(explainer: LMAC | None, mix: torch.Tensor, sources: torch.Tensor, ta: 
     share_b = asked_source_share(eb, sources.flip(1))
     index = torch.arange(mix.shape[0])
     kept = both_kept(torch.cat([share_a, share_b]), torch.cat([index, index]))
-    return {"both": kept.mean().item(), "a": share_a.mean().item(), "b": share_b.mean().item(),
-            "corr": corr.mean().item()}
+    return {
+        "both": kept.mean().item(),
+        "a": share_a.mean().item(),
+        "b": share_b.mean().item(),
+        "corr": corr.mean().item(),
+    }
 
 
 def main() -> None:

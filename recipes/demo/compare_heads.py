@@ -58,8 +58,11 @@ def score(explainer: LMAC, wav: torch.Tensor, batch_size: int = 25) -> dict[str,
         fid.append(fidelity_in(clf(exp.explanation_wav), exp.target, output=clf.output))
         ff.append(faithfulness(logits, clf(exp.residual_wav), exp.target, output=clf.output))
         snr.append(snr_db(chunk, exp.explanation_wav + exp.residual_wav))
-    return {"fid_in": float(torch.cat(fid).mean()), "ff": float(torch.cat(ff).mean()),
-            "snr_db": float(torch.cat(snr).mean())}
+    return {
+        "fid_in": float(torch.cat(fid).mean()),
+        "ff": float(torch.cat(ff).mean()),
+        "snr_db": float(torch.cat(snr).mean()),
+    }
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -74,14 +77,17 @@ def main(argv: list[str] | None = None) -> None:
     for path in args.checkpoints:
         explainer = LMAC.from_pretrained(path).eval()
         clf = explainer.classifier
-        data = SyntheticMixtures(args.task, "demo", args.n, seed=args.seed, sample_rate=clf.sample_rate,
-                                 clip_seconds=clf.clip_seconds)
+        data = SyntheticMixtures(
+            args.task, "demo", args.n, seed=args.seed, sample_rate=clf.sample_rate, clip_seconds=clf.clip_seconds
+        )
         check_clip_format(clf, data)
         wav = torch.stack([data[i]["wav"] for i in range(len(data))])
         s = score(explainer, wav)
         ratio = time_ratio(explainer, wav[: args.timing_clips])
-        print(f"{str(path):<34} {explainer.name:<8} {s['fid_in']:6.3f} {s['ff']:6.3f} {s['snr_db']:7.2f} "
-              f"{ratio:8.2f}", flush=True)
+        print(
+            f"{str(path):<34} {explainer.name:<8} {s['fid_in']:6.3f} {s['ff']:6.3f} {s['snr_db']:7.2f} {ratio:8.2f}",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

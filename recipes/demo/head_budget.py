@@ -42,10 +42,14 @@ def score(module, wav: torch.Tensor) -> dict[str, float]:
     out = module.head(wav, clf.features(wav), top)
     other = module.head(wav, clf.features(wav), (top + 1) % clf.n_classes)
     mask = out.saliency.flatten(1)
-    row = {"fid_in": fidelity_in(clf(out.explanation_wav), top, output=output).mean(),
-           "ff": faithfulness(logits, clf(out.residual_wav), top, output=output).mean(),
-           "mask_mean": mask.mean(), "unsaturated": unsaturated_share(mask).mean(),
-           "clip_std": mask.std(dim=0).mean(), "target_corr": map_correlation(mask, other.saliency.flatten(1)).mean()}
+    row = {
+        "fid_in": fidelity_in(clf(out.explanation_wav), top, output=output).mean(),
+        "ff": faithfulness(logits, clf(out.residual_wav), top, output=output).mean(),
+        "mask_mean": mask.mean(),
+        "unsaturated": unsaturated_share(mask).mean(),
+        "clip_std": mask.std(dim=0).mean(),
+        "target_corr": map_correlation(mask, other.saliency.flatten(1)).mean(),
+    }
     module.train()
     return {k: float(v) for k, v in row.items()}
 
@@ -58,12 +62,18 @@ class Every(L.Callback):
 
     def _row(self, module, step: int) -> None:
         row = score(module, self.wav)
-        print(f"{step:>6} " + " ".join(f"{row[k]:>11.3f}" for k in row) + f" {time.perf_counter() - self.start:>8.0f}",
-              flush=True)
+        print(
+            f"{step:>6} " + " ".join(f"{row[k]:>11.3f}" for k in row) + f" {time.perf_counter() - self.start:>8.0f}",
+            flush=True,
+        )
 
     def on_train_start(self, trainer, module) -> None:
-        print(f"{'step':>6} " + " ".join(f"{k:>11}" for k in ("fid_in", "ff", "mask_mean", "unsaturated", "clip_std",
-                                                            "target_corr")) + f" {'seconds':>8}", flush=True)
+        print(
+            f"{'step':>6} "
+            + " ".join(f"{k:>11}" for k in ("fid_in", "ff", "mask_mean", "unsaturated", "clip_std", "target_corr"))
+            + f" {'seconds':>8}",
+            flush=True,
+        )
         self._row(module, 0)
 
     def on_train_batch_end(self, trainer, module, outputs, batch, batch_idx) -> None:
@@ -86,9 +96,16 @@ def main() -> None:
     module = build_module(cfg, data)
     val = data.dataset("val")
     wav = torch.stack([val[i]["wav"] for i in range(min(args.n, len(val)))])
-    trainer = L.Trainer(max_steps=args.steps, accelerator="cpu", logger=False, enable_checkpointing=False,
-                        enable_progress_bar=False, limit_val_batches=0, enable_model_summary=False,
-                        callbacks=[Every(wav, args.every)])
+    trainer = L.Trainer(
+        max_steps=args.steps,
+        accelerator="cpu",
+        logger=False,
+        enable_checkpointing=False,
+        enable_progress_bar=False,
+        limit_val_batches=0,
+        enable_model_summary=False,
+        callbacks=[Every(wav, args.every)],
+    )
     trainer.fit(module, datamodule=data)
 
 

@@ -33,8 +33,9 @@ def main() -> None:
     with initialize_config_dir(str(CONFIG_DIR), version_base="1.3"):
         cfg = compose("train", overrides=["experiment=demo_lmactd", f"head={args.head}"])
     classifier = load_classifier("demo_classifier")
-    head = instantiate(cfg.head, feature_shapes=classifier.feature_shapes(), n_classes=classifier.n_classes,
-                       stft=instantiate(cfg.stft))
+    head = instantiate(
+        cfg.head, feature_shapes=classifier.feature_shapes(), n_classes=classifier.n_classes, stft=instantiate(cfg.stft)
+    )
     train = SyntheticMixtures("instruments", "train", args.steps * args.batch, seed=11)
     val = torch.stack([SyntheticMixtures("instruments", "val", 32, seed=12)[i]["wav"] for i in range(32)])
     batches = (torch.stack([train[s * args.batch + i]["wav"] for i in range(args.batch)]) for s in range(args.steps))
@@ -44,8 +45,10 @@ def main() -> None:
     with torch.no_grad():
         after = reconstruction_snr(head, val).mean().item()
     save_codec(head, args.out)
-    print(f"reconstruction SNR on 32 validation clips: {before:.1f} dB -> {after:.1f} dB "
-          f"({args.steps} steps, last loss {losses[-1]:.4f}); wrote {args.out}")
+    print(
+        f"reconstruction SNR on 32 validation clips: {before:.1f} dB -> {after:.1f} dB "
+        f"({args.steps} steps, last loss {losses[-1]:.4f}); wrote {args.out}"
+    )
 
 
 if __name__ == "__main__":

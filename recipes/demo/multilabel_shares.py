@@ -26,8 +26,14 @@ from lmac.metrics import fidelity_in, stem_energy_share
 @torch.no_grad()
 def present_label_shares(explainer, n_clips: int, seed: int) -> dict[str, torch.Tensor]:
     """The four per-pair values described in the module docstring, each ``(n_pairs,)``."""
-    data = SyntheticMixtures("instruments_multi", "demo", n_clips, seed=seed,
-                             sample_rate=explainer.sample_rate, clip_seconds=explainer.classifier.clip_seconds)
+    data = SyntheticMixtures(
+        "instruments_multi",
+        "demo",
+        n_clips,
+        seed=seed,
+        sample_rate=explainer.sample_rate,
+        clip_seconds=explainer.classifier.clip_seconds,
+    )
     clf = explainer.classifier
     rows: dict[str, list[torch.Tensor]] = {"explained": [], "input": [], "other_target": [], "fid_in": []}
     for i in range(n_clips):

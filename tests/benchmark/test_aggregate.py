@@ -16,8 +16,13 @@ def test_mean_ci_hand_computed():
 
 
 def test_summarize_and_write_results(tmp_path):
-    record = summarize("m", "s", {"ad": [10.0, 30.0], "si_sdr": [float("nan"), 2.0]}, seconds=[0.2, 0.4, 0.3],
-                       classifier_seconds=[0.01, 0.02, 0.03])
+    record = summarize(
+        "m",
+        "s",
+        {"ad": [10.0, 30.0], "si_sdr": [float("nan"), 2.0]},
+        seconds=[0.2, 0.4, 0.3],
+        classifier_seconds=[0.01, 0.02, 0.03],
+    )
     assert record["n"] == 3 and record["ad"] == 20 and record["si_sdr"] == 2 and record["si_sdr_n"] == 1
     assert record["seconds_median"] == 0.3 and record["ratio_to_classifier"] == pytest.approx(15.0)
     other = {**record, "method": "n", "rand_corr": float("nan")}

@@ -4,17 +4,16 @@ import json
 
 import pytest
 import torch
+from conftest import tiny_classifier, tiny_head
+from helpers import run_cli
 from hydra.utils import instantiate
 from omegaconf import OmegaConf
 
-from conftest import tiny_classifier, tiny_head
-from helpers import run_cli
 from lmac.classifiers import load_classifier, save_classifier
 from lmac.data import SyntheticMixtures
 from lmac.explainers import LMAC
 from lmac.resources import shipped_checkpoint
 from lmac.tasks.config import CONFIG_DIR
-
 
 # Baselines have their own tests (tests/explainers); the end-to-end run keeps the two heads.
 SLOW_METHODS = ["integrated_gradients", "smoothgrad", "saliency", "gradcam", "lime_oracle"]
@@ -23,6 +22,7 @@ SLOW_METHODS = ["integrated_gradients", "smoothgrad", "saliency", "gradcam", "li
 def _compose(overrides):
     from hydra import compose, initialize_config_dir
     from hydra.core.global_hydra import GlobalHydra
+
     GlobalHydra.instance().clear()
     with initialize_config_dir(str(CONFIG_DIR), version_base="1.3"):
         return compose("benchmark", overrides=overrides)
@@ -39,23 +39,43 @@ def exported(tmp_path):
 def test_lmac_benchmark_writes_the_table(tmp_path, exported):
     clf_path, lmac_path = exported
     run_dir = tmp_path / "run"
-    result = run_cli("benchmark", "experiment=demo_benchmark", f"classifier.path={clf_path}",
-                     f"methods.lmac.path={lmac_path}", f"methods.lmac_td.path={lmac_path}", "runner.n_clips=2",
-                     "runner.sanity_clips=1", *[f"~methods.{m}" for m in SLOW_METHODS],
-                     "runner.curve_steps=2", f"hydra.run.dir={run_dir}", timeout=300)
+    result = run_cli(
+        "benchmark",
+        "experiment=demo_benchmark",
+        f"classifier.path={clf_path}",
+        f"methods.lmac.path={lmac_path}",
+        f"methods.lmac_td.path={lmac_path}",
+        "runner.n_clips=2",
+        "runner.sanity_clips=1",
+        *[f"~methods.{m}" for m in SLOW_METHODS],
+        "runner.curve_steps=2",
+        f"hydra.run.dir={run_dir}",
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     records = [r for r in json.loads((run_dir / "results.json").read_text()) if r["method"] == "lmac"]
     assert [(r["method"], r["setting"]) for r in records] == [
-        ("lmac", s) for s in ("in_domain", "other_class", "white_noise", "unrelated_source")]
+        ("lmac", s) for s in ("in_domain", "other_class", "white_noise", "unrelated_source")
+    ]
     for r in records:
-        assert r["n"] == 2 and {"ai", "ad", "ag", "ff", "fid_in", "seconds_median", "ratio_to_classifier",
-                                "ad_ci95"} <= set(r)
+        assert r["n"] == 2 and {
+            "ai",
+            "ad",
+            "ag",
+            "ff",
+            "fid_in",
+            "seconds_median",
+            "ratio_to_classifier",
+            "ad_ci95",
+        } <= set(r)
     assert (run_dir / "results.csv").exists() and "| lmac | in_domain | 2 |" in result.stdout
     assert (run_dir / "results.md").read_text().strip() in result.stdout
     # examples for `lmac report`: the same clips for both heads, inputs once per setting
     clips = sorted(p.stem for p in (run_dir / "examples" / "white_noise").glob("clip_*.wav"))
-    assert clips and all(sorted(p.stem for p in (run_dir / "examples" / "white_noise" / m).glob("*.json")) == clips
-                         for m in ("lmac", "lmac_td"))
+    assert clips and all(
+        sorted(p.stem for p in (run_dir / "examples" / "white_noise" / m).glob("*.json")) == clips
+        for m in ("lmac", "lmac_td")
+    )
 
 
 def test_benchmark_cli_refuses_a_head_from_another_classifier(tmp_path, exported):
@@ -64,9 +84,15 @@ def test_benchmark_cli_refuses_a_head_from_another_classifier(tmp_path, exported
     with torch.no_grad():
         other.fc.bias += 1.0  # same architecture and classes, other weights
     save_classifier(other, tmp_path / "other.pt")
-    result = run_cli("benchmark", "experiment=demo_benchmark", f"classifier.path={tmp_path / 'other.pt'}",
-                     f"methods.lmac.path={lmac_path}", "runner.n_clips=1", f"hydra.run.dir={tmp_path / 'run'}",
-                     timeout=300)
+    result = run_cli(
+        "benchmark",
+        "experiment=demo_benchmark",
+        f"classifier.path={tmp_path / 'other.pt'}",
+        f"methods.lmac.path={lmac_path}",
+        "runner.n_clips=1",
+        f"hydra.run.dir={tmp_path / 'run'}",
+        timeout=300,
+    )
     assert result.returncode != 0 and "trained on another classifier" in result.stderr
     assert not (tmp_path / "run" / "results.json").exists()
 
@@ -79,8 +105,11 @@ def test_setting_options_wrap_the_data(option):
     assert len(setting) == 2 and torch.allclose(sum(setting[0]["stems"].values()), setting[0]["wav"], atol=1e-5)
 
 
-LMAC_METHODS = sorted(p.stem for p in (CONFIG_DIR / "method").glob("*.yaml")
-                      if OmegaConf.load(p).get("_target_", "").startswith("lmac.explainers.LMAC"))
+LMAC_METHODS = sorted(
+    p.stem
+    for p in (CONFIG_DIR / "method").glob("*.yaml")
+    if OmegaConf.load(p).get("_target_", "").startswith("lmac.explainers.LMAC")
+)
 
 
 @pytest.mark.parametrize("option", LMAC_METHODS)  # baselines: tests/explainers/test_method_configs.py
@@ -112,8 +141,9 @@ def test_the_benchmark_gives_every_method_one_grid(exported):
 
     _, lmac_path = exported
     clf = tiny_classifier()
-    methods = build_methods(_compose(["stft=esc50", "+method@methods.saliency=saliency",
-                                      "+method@methods.lime_nmf=lime_nmf"]), clf)
+    methods = build_methods(
+        _compose(["stft=esc50", "+method@methods.saliency=saliency", "+method@methods.lime_nmf=lime_nmf"]), clf
+    )
     grid = STFTConfig(1024, 256)
     assert methods["saliency"].grid == methods["lime_nmf"].grid == methods["lime_nmf"].factorization.grid == grid
     # a head trained on the default grid cannot join a benchmark on another one

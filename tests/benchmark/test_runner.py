@@ -2,8 +2,8 @@ import math
 
 import pytest
 import torch
-
 from conftest import tiny_classifier, tiny_head
+
 from lmac.benchmark import Benchmark, score_explanation
 from lmac.data import SyntheticMixtures
 from lmac.data.contamination import Clean, WhiteNoise
@@ -29,8 +29,9 @@ class Identity(Explainer):
     def explain(self, wav, target=None):
         wav, target = self.prepare(wav, target)
         saliency = torch.ones(wav.shape[0], 257, wav.shape[1] // 128 + 1)
-        return Explanation(wav, wav.clone(), torch.zeros_like(wav), saliency, target, self.name, self.sample_rate,
-                           self.grid)
+        return Explanation(
+            wav, wav.clone(), torch.zeros_like(wav), saliency, target, self.name, self.sample_rate, self.grid
+        )
 
 
 def _data(n=3):
@@ -42,21 +43,26 @@ def test_trivial_explainer_meets_the_invariants():
     data = _data()
     identity = Identity(clf)
     records = Benchmark(curve_steps=2, sanity_clips=2, progress=False).run(
-        clf, {"identity": identity}, {"in_domain": Clean(data), "white_noise": WhiteNoise(data)})
-    assert [(r["method"], r["setting"], r["n"]) for r in records] == [("identity", "in_domain", 3),
-                                                                      ("identity", "white_noise", 3)]
+        clf, {"identity": identity}, {"in_domain": Clean(data), "white_noise": WhiteNoise(data)}
+    )
+    assert [(r["method"], r["setting"], r["n"]) for r in records] == [
+        ("identity", "in_domain", 3),
+        ("identity", "white_noise", 3),
+    ]
     rec = records[0]
     assert rec["ai"] == rec["ad"] == rec["ag"] == rec["ad_sb"] == 0 and rec["fid_in"] == 1
     wav = torch.stack([data[i]["wav"] for i in range(3)])
     logits = clf(wav)
     target = logits.argmax(-1)
     silence = clf(torch.zeros_like(wav))
-    expected_ff = (target_prob(logits, target, output=clf.output)
-                   - target_prob(silence, target, output=clf.output)).mean().item()
+    expected_ff = (
+        (target_prob(logits, target, output=clf.output) - target_prob(silence, target, output=clf.output)).mean().item()
+    )
     assert rec["ff"] == pytest.approx(expected_ff, abs=1e-5)
     assert rec["sps"] == pytest.approx(0, abs=1e-6) and rec["comp"] == pytest.approx(math.log(257 * 63), rel=1e-5)
-    assert rec["clf_acc"] == pytest.approx((target == torch.tensor([d["label"] for d in (data[0], data[1], data[2])]))
-                                           .float().mean().item())
+    assert rec["clf_acc"] == pytest.approx(
+        (target == torch.tensor([d["label"] for d in (data[0], data[1], data[2])])).float().mean().item()
+    )
     assert 0 <= rec["evidence_share"] <= 1 and math.isfinite(rec["si_sdr"])
     assert rec["seconds_median"] > 0 and rec["ratio_to_classifier"] > 0
     # A map that ignores the model does not change when it is randomised: the check fails.
@@ -75,8 +81,21 @@ def test_score_explanation_adds_localisation_and_confound_from_stems():
     saliency = torch.rand(1, 257, 63)
     exp = Explanation(wav, stems[lead].clone(), wav - stems[lead], saliency, target, "oracle", 16000, STFTConfig())
     scores = score_explanation(clf, exp, stems, curve_steps=2, confound="drums")
-    assert set(scores) >= {"ai", "ad", "ad_sb", "ag", "ff", "fid_in", "sps", "comp", "del_auc", "ins_auc",
-                           "evidence_share", "si_sdr", "confound"}
+    assert set(scores) >= {
+        "ai",
+        "ad",
+        "ad_sb",
+        "ag",
+        "ff",
+        "fid_in",
+        "sps",
+        "comp",
+        "del_auc",
+        "ins_auc",
+        "evidence_share",
+        "si_sdr",
+        "confound",
+    }
     assert all(v.shape == (1,) for v in scores.values())
     assert scores["si_sdr"].item() > 60  # the explanation is the evidence stem itself
     assert scores["evidence_share"].item() > 0.5
@@ -107,7 +126,8 @@ def test_confound_rate_on_test_bad_uses_the_bound_stems():
     clf = tiny_classifier(["guitar", "piano"])
     data = SyntheticMixtures("confound", "test_bad", n_items=2, seed=0, clip_seconds=0.5)  # guitar (no drums), piano
     records = Benchmark(curve_steps=2, sanity_clips=0, confound="drums", progress=False).run(
-        clf, {"oracle": DrumsOracle(clf)}, {"test_bad": Clean(data)})
+        clf, {"oracle": DrumsOracle(clf)}, {"test_bad": Clean(data)}
+    )
     # only the clip that holds drums counts (the guitar clip has none: NaN, left out)
     assert records[0]["confound"] == 1.0 and records[0]["confound_n"] == 1 and "rand_corr" not in records[0]
 
@@ -115,7 +135,8 @@ def test_confound_rate_on_test_bad_uses_the_bound_stems():
 def test_lmac_runs_and_bad_arguments_are_refused():
     clf = tiny_classifier()
     records = Benchmark(n_clips=2, curve_steps=2, sanity_clips=1, progress=False).run(
-        clf, {"lmac": LMAC(clf, tiny_head(clf))}, {"in_domain": Clean(_data())})
+        clf, {"lmac": LMAC(clf, tiny_head(clf))}, {"in_domain": Clean(_data())}
+    )
     assert records[0]["n"] == 2 and 0 <= records[0]["fid_in"] <= 1 and len(records[0]["rand_corr_by_layer"]) == 5
     with pytest.raises(ValueError, match="no methods"):
         Benchmark(progress=False).run(clf, {}, {"a": _data()})
@@ -130,8 +151,11 @@ def test_records_hold_the_mean_curves_and_examples_are_the_same_clips_for_every_
     data = _data(4)
     seen = []
     records = Benchmark(curve_steps=2, sanity_clips=0, examples_per_class=1, progress=False).run(
-        clf, {"a": Identity(clf), "b": Identity(clf)}, {"in_domain": Clean(data)},
-        on_example=lambda *args: seen.append(args))
+        clf,
+        {"a": Identity(clf), "b": Identity(clf)},
+        {"in_domain": Clean(data)},
+        on_example=lambda *args: seen.append(args),
+    )
     wav = torch.stack([data[i]["wav"] for i in range(4)])
     target = clf(wav).argmax(-1)
     p_input = target_prob(clf(wav), target, output=clf.output).mean()
@@ -141,7 +165,9 @@ def test_records_hold_the_mean_curves_and_examples_are_the_same_clips_for_every_
     assert rec["deletion_curve"][0] == pytest.approx(p_input.item(), abs=1e-4)  # nothing removed yet
     assert rec["deletion_curve"][-1] == pytest.approx(p_silence.item(), abs=1e-4)  # everything removed
     assert rec["insertion_curve"][-1] == pytest.approx(p_input.item(), abs=1e-4)
-    assert rec["del_auc"] == pytest.approx(float(torch.trapezoid(torch.tensor(rec["deletion_curve"]), dx=0.5)), abs=1e-5)
+    assert rec["del_auc"] == pytest.approx(
+        float(torch.trapezoid(torch.tensor(rec["deletion_curve"]), dx=0.5)), abs=1e-5
+    )
     first_of_class = sorted({int(t): k for k, t in reversed(list(enumerate(target.tolist())))}.values())
     for method in ("a", "b"):
         calls = [c for c in seen if c[1] == method]

@@ -5,9 +5,9 @@ import json
 import math
 
 import pytest
-
 from conftest import tiny_classifier, tiny_head
 from helpers import run_cli
+
 from lmac.benchmark import IncompleteRun, merge_runs, records_from_rows
 from lmac.benchmark.rows import rows_path
 from lmac.classifiers import save_classifier
@@ -26,15 +26,24 @@ def overrides(tmp_path):
     clf = tiny_classifier()
     save_classifier(clf, tmp_path / "classifier.pt")
     LMAC(clf, tiny_head(clf)).export(tmp_path / "explainer.pt")
-    return ["experiment=demo_benchmark", f"classifier.path={tmp_path / 'classifier.pt'}",
-            f"methods.lmac.path={tmp_path / 'explainer.pt'}", *[f"~methods.{m}" for m in DROP],
-            "~settings.other_class", "~settings.unrelated_source", "runner.n_clips=3", "runner.sanity_clips=1",
-            "runner.curve_steps=2", "runner.progress=false"]
+    return [
+        "experiment=demo_benchmark",
+        f"classifier.path={tmp_path / 'classifier.pt'}",
+        f"methods.lmac.path={tmp_path / 'explainer.pt'}",
+        *[f"~methods.{m}" for m in DROP],
+        "~settings.other_class",
+        "~settings.unrelated_source",
+        "runner.n_clips=3",
+        "runner.sanity_clips=1",
+        "runner.curve_steps=2",
+        "runner.progress=false",
+    ]
 
 
 def _compose(overrides):
     from hydra import compose, initialize_config_dir
     from hydra.core.global_hydra import GlobalHydra
+
     GlobalHydra.instance().clear()
     with initialize_config_dir(str(CONFIG_DIR), version_base="1.3"):
         return compose("benchmark", overrides=overrides)
@@ -58,8 +67,17 @@ def test_two_shards_through_submitit_equal_one_run(tmp_path, overrides):
     single, sharded = tmp_path / "single", tmp_path / "sharded"
     result = run_cli("benchmark", *overrides, f"hydra.run.dir={single}", timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
-    result = run_cli("benchmark", "-m", *overrides, "shard.count=2", "shard.index=0,1", f"results_dir={sharded}",
-                     "hydra/launcher=submitit_local", f"hydra.sweep.dir={tmp_path / 'sweep'}", timeout=600)
+    result = run_cli(
+        "benchmark",
+        "-m",
+        *overrides,
+        "shard.count=2",
+        "shard.index=0,1",
+        f"results_dir={sharded}",
+        "hydra/launcher=submitit_local",
+        f"hydra.sweep.dir={tmp_path / 'sweep'}",
+        timeout=600,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     one, two = (json.loads((d / "results.json").read_text()) for d in (single, sharded))
     assert [(r["method"], r["setting"], r["n"]) for r in two] == [("lmac", "in_domain", 3), ("lmac", "white_noise", 3)]
@@ -89,6 +107,7 @@ def test_a_shard_waits_for_the_others_then_merge_combines_clip_rows(tmp_path, ov
     rows = read_rows(rows_path(a, "0-of-2")) + read_rows(rows_path(b, "1-of-2"))
     ff = [r["scores"]["ff"] for r in rows if r.get("kind") == "clip" and r["setting"] == "in_domain"]
     from lmac.benchmark import mean_ci
+
     assert (merged[0]["ff"], merged[0]["ff_ci95"]) == pytest.approx(mean_ci(sorted(ff)), abs=1e-12)
     # shards of another configuration are refused
     benchmark(_compose([*overrides, "shard.count=2", "shard.index=1", "runner.curve_steps=3"]), tmp_path / "c")

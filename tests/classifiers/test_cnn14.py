@@ -2,10 +2,10 @@
 
 import pytest
 import torch
+from audio_fixtures import make_cnn14_folder
 from speechbrain.lobes.models.Cnn14 import Cnn14
 from speechbrain.processing.features import STFT, Filterbank, spectral_magnitude
 
-from audio_fixtures import make_cnn14_folder
 from lmac.checkpoint import CheckpointError
 from lmac.classifiers import Cnn14Classifier, load_classifier, load_cnn14, save_classifier
 
@@ -35,8 +35,12 @@ def test_matches_speechbrain_recipe_pipeline(folder):
         assert torch.allclose(clf(wav), expected, atol=1e-5)
         feats = clf.features(wav)
     frames = 16000 // 186 + 1  # hop 11.6099 ms at 16 kHz = 186 samples
-    assert [tuple(f.shape) for f in feats] == [(2, 32, 1, frames // 32), (2, 1024, 1, frames // 32),
-                                              (2, 512, 2, frames // 16), (2, 256, 4, frames // 8)]
+    assert [tuple(f.shape) for f in feats] == [
+        (2, 32, 1, frames // 32),
+        (2, 1024, 1, frames // 32),
+        (2, 512, 2, frames // 16),
+        (2, 256, 4, frames // 8),
+    ]
     assert clf.feature_shapes() == [tuple(f.shape[1:]) for f in feats]
 
 

@@ -2,8 +2,8 @@
 
 import pytest
 import torch
-
 from concept_models import tiny_concept_cnn
+
 from lmac.classifiers import ConceptCNN, load_classifier, save_classifier
 from lmac.losses import LMACLoss
 from lmac.outputs import classification_accuracy, classification_loss, probabilities

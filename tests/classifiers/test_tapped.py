@@ -59,14 +59,20 @@ class PatchNet(nn.Module):
 
 def _patch_classifier(**kw):
     torch.manual_seed(0)
-    mel = lambda w: torch.log1p(torch.stft(w, 256, 64, window=torch.hann_window(256), return_complex=True)  # noqa: E731
-                                .abs()[:, :32])[:, None]
+
+    def mel(w):
+        spec = torch.stft(w, 256, 64, window=torch.hann_window(256), return_complex=True).abs()
+        return torch.log1p(spec[:, :32])[:, None]
+
     return TappedClassifier(PatchNet(), ["conv"], 8000, ["a", "b", "c"], 0.5, preprocess=mel, **kw)
 
 
 def test_probe_names_the_layer_that_folds_patches_into_the_batch_axis():
-    with pytest.raises(ValueError, match=r"layer 'conv' outputs \(\d+, 4, 16, 32\) for a batch of 2 clips.*"
-                                         r"\(B, C, \.\.\., time\).*UnfoldPatches"):
+    with pytest.raises(
+        ValueError,
+        match=r"layer 'conv' outputs \(\d+, 4, 16, 32\) for a batch of 2 clips.*"
+        r"\(B, C, \.\.\., time\).*UnfoldPatches",
+    ):
         _patch_classifier().feature_shapes()
     shapes = _patch_classifier(feature_transforms={"conv": UnfoldPatches(time_axis=-2, overlap=0.5)}).feature_shapes()
     assert shapes == [(4, 32, 16 + 8 * 5)]  # 63 frames -> 6 patches of 16 every 8 -> frames 0..55, each once
@@ -89,9 +95,9 @@ def test_probe_notices_a_last_axis_that_is_not_time():
 
 def test_unfold_patches_lays_patches_end_to_end_or_averages_the_overlap():
     frames = torch.arange(12.0)  # one clip, one channel, one mel band: frame k holds k
-    no_overlap = torch.stack([frames[s:s + 4] for s in (0, 4, 8)])[:, None, :, None]  # (P=3, C=1, t=4, mel=1)
+    no_overlap = torch.stack([frames[s : s + 4] for s in (0, 4, 8)])[:, None, :, None]  # (P=3, C=1, t=4, mel=1)
     assert torch.equal(UnfoldPatches(time_axis=-2)(no_overlap, 1), frames[None, None, None])
-    half = torch.stack([frames[s:s + 4] for s in (0, 2, 4, 6, 8)])[:, None, :, None]  # hop 2: 5 patches
+    half = torch.stack([frames[s : s + 4] for s in (0, 2, 4, 6, 8)])[:, None, :, None]  # hop 2: 5 patches
     assert torch.equal(UnfoldPatches(time_axis=-2, overlap=0.5)(half, 1), frames[None, None, None])
     two_clips = torch.cat([no_overlap, 10 + no_overlap])  # rows 0-2: clip 0, rows 3-5: clip 1
     assert torch.equal(UnfoldPatches(-2)(two_clips, 2)[:, 0, 0], torch.stack([frames, 10 + frames]))
@@ -101,6 +107,7 @@ def test_unfold_patches_lays_patches_end_to_end_or_averages_the_overlap():
 
 def test_one_layer_naming_for_taps_and_gradcam():
     from lmac.explainers import GradCAM
+
     clf = _patch_classifier(feature_transforms={"conv": UnfoldPatches(time_axis=-2, overlap=0.5)})
     assert "conv" in clf.named_layers() and "model.conv" not in clf.named_layers()
     wav = 0.3 * torch.randn(2, 4000, generator=torch.Generator().manual_seed(0))
@@ -114,4 +121,6 @@ def test_one_layer_naming_for_taps_and_gradcam():
 
 def test_transforms_must_name_model_layers():
     with pytest.raises(ValueError, match="not found"):
-        TappedClassifier(WaveNet(), ["conv2"], 8000, ["a", "b", "c"], 0.5, feature_transforms={"conv9": UnfoldPatches()})
+        TappedClassifier(
+            WaveNet(), ["conv2"], 8000, ["a", "b", "c"], 0.5, feature_transforms={"conv9": UnfoldPatches()}
+        )

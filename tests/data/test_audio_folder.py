@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 import soundfile as sf
-
 from audio_fixtures import tone
+
 from lmac.audio import AudioError
 from lmac.data import AudioFolderDataModule
 from lmac.data.folder import hash_split
@@ -41,8 +41,15 @@ def test_manifest_with_folds_and_class_list(tmp_path):
         sf.write(str(root / "wavs" / f"{i}.wav"), tone(500, 0.2, 16000, seed=i), 16000)
         lines.append(f"wavs/{i}.wav,{['yes', 'no'][i % 2]},{i % 3 + 1}")
     (root / "manifest.csv").write_text("\n".join(lines) + "\n")
-    dm = AudioFolderDataModule(str(root), manifest="manifest.csv", class_names=["no", "yes", "maybe"],
-                               train_folds=[1], val_folds=[2], test_folds=[3], clip_seconds=0.2)
+    dm = AudioFolderDataModule(
+        str(root),
+        manifest="manifest.csv",
+        class_names=["no", "yes", "maybe"],
+        train_folds=[1],
+        val_folds=[2],
+        test_folds=[3],
+        clip_seconds=0.2,
+    )
     assert dm.class_names == ["no", "yes", "maybe"]
     train = dm.dataset("train")
     assert [c.path.rsplit("/", 1)[-1] for c in train.clips] == ["0.wav", "3.wav"]  # fold 1
@@ -85,10 +92,15 @@ def test_corrupt_file_error_or_skip(tmp_path, caplog):
 
 def test_load_audio_segment(tmp_path):
     from lmac.audio import audio_info, load_audio
+
     ramp = np.arange(16000, dtype=np.float32) / 16000
     sf.write(str(tmp_path / "r.wav"), ramp, 16000, subtype="FLOAT")
     seg = load_audio(tmp_path / "r.wav", 16000, offset=0.25, duration=0.5)
-    assert seg.shape == (8000,) and seg[0].item() == pytest.approx(0.25) and seg[-1].item() == pytest.approx(0.75 - 1 / 16000)
+    assert (
+        seg.shape == (8000,)
+        and seg[0].item() == pytest.approx(0.25)
+        and seg[-1].item() == pytest.approx(0.75 - 1 / 16000)
+    )
     assert audio_info(tmp_path / "r.wav").seconds == 1.0
     with pytest.raises(AudioError, match="contains no samples"):
         load_audio(tmp_path / "r.wav", 16000, offset=2.0)

@@ -56,12 +56,14 @@ def test_confound_ties_the_drums_level_to_brightness():
         items = [data[i] for i in range(24)]
         level = [float(it["stems"]["drums"].pow(2).mean() / it["wav"].pow(2).mean()) for it in items]
         return _spearman([float(it["concepts"][CONCEPTS.index("brightness")]) for it in items], level)
+
     assert corr(1.0) > 0.8 and abs(corr(0.0)) < 0.5
 
 
 def test_data_module_splits_and_cache():
-    dm = ConceptMusicDataModule(n_train=4, n_val=2, n_test=2, confound=1.0, test_confound=0.0, batch_size=2,
-                                clip_seconds=0.5)
+    dm = ConceptMusicDataModule(
+        n_train=4, n_val=2, n_test=2, confound=1.0, test_confound=0.0, batch_size=2, clip_seconds=0.5
+    )
     assert dm.dataset("train").confound == 1.0 and dm.dataset("test").confound == 0.0
     batch = next(iter(dm.train_dataloader()))
     assert set(batch) == {"wav", "label", "concepts", "seed"} and batch["label"].shape == (2, 2)

@@ -4,8 +4,7 @@ import torch
 from torch.utils.data import Dataset
 
 from lmac.data import SyntheticMixtures
-from lmac.data.contamination import (CONTAMINATION_STEM, Clean, OtherClassMixture, UnrelatedSource, WhiteNoise,
-                                     babble)
+from lmac.data.contamination import CONTAMINATION_STEM, Clean, OtherClassMixture, UnrelatedSource, WhiteNoise, babble
 
 
 class Tiny(Dataset):
@@ -15,10 +14,16 @@ class Tiny(Dataset):
 
     def __init__(self):
         self.items = [
-            {"wav": torch.tensor([1.0, 0, 0, 0]), "label": 0,
-             "stems": {"x": torch.tensor([0.5, 0, 0, 0]), "y": torch.tensor([0.5, 0, 0, 0])}},
-            {"wav": torch.tensor([0.0, 2, 0, 0]), "label": 1,
-             "stems": {"x": torch.tensor([0.0, 2, 0, 0]), "y": torch.zeros(4)}},
+            {
+                "wav": torch.tensor([1.0, 0, 0, 0]),
+                "label": 0,
+                "stems": {"x": torch.tensor([0.5, 0, 0, 0]), "y": torch.tensor([0.5, 0, 0, 0])},
+            },
+            {
+                "wav": torch.tensor([0.0, 2, 0, 0]),
+                "label": 1,
+                "stems": {"x": torch.tensor([0.0, 2, 0, 0]), "y": torch.zeros(4)},
+            },
         ]
 
     def __len__(self):

@@ -2,8 +2,8 @@
 
 import pytest
 import torch
-
 from audio_fixtures import ESC_CLASSES, make_esc50
+
 from lmac.audio import AudioError
 from lmac.data import ESC50DataModule, read_esc50
 
@@ -56,6 +56,7 @@ def test_bad_file_named_or_skipped_on_request(esc50, caplog):
     bad.write_bytes(b"not audio at all")
     empty = esc50 / "audio" / "2-0-A-0.wav"
     import soundfile as sf
+
     sf.write(str(empty), torch.zeros(0).numpy(), 8000)
     with pytest.raises(AudioError, match="1-0-A-0.wav: cannot be read as audio.*skip_bad_files"):
         ESC50DataModule(str(esc50))

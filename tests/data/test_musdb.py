@@ -2,8 +2,8 @@
 
 import pytest
 import torch
-
 from audio_fixtures import make_musdb
+
 from lmac.audio import AudioError
 from lmac.data import MUSDBDataModule
 

@@ -26,8 +26,9 @@ def test_splits_and_seeds_do_not_overlap():
     assert not torch.equal(train[0]["wav"], other[0]["wav"])
 
 
-@pytest.mark.parametrize("split,guitar_drums,piano_drums", [("train", True, False), ("test_std", True, False),
-                                                            ("test_bad", False, True)])
+@pytest.mark.parametrize(
+    "split,guitar_drums,piano_drums", [("train", True, False), ("test_std", True, False), ("test_bad", False, True)]
+)
 def test_confound_composition(split, guitar_drums, piano_drums):
     data = SyntheticMixtures("confound", split, n_items=6)
     for i in range(6):
@@ -56,8 +57,9 @@ def test_bad_task_or_split():
 
 
 def test_datamodule_batches_and_cache():
-    dm = SyntheticDataModule("confound", n_train=4, n_val=2, n_test=2, test_split="test_bad", batch_size=2,
-                             clip_seconds=0.5)
+    dm = SyntheticDataModule(
+        "confound", n_train=4, n_val=2, n_test=2, test_split="test_bad", batch_size=2, clip_seconds=0.5
+    )
     batch = next(iter(dm.train_dataloader()))
     assert batch["wav"].shape == (2, 8000) and batch["label"].shape == (2,)
     first = dm.train_dataloader().dataset[0]["wav"]

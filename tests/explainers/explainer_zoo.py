@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import torch
 import torchaudio
+from conftest import SR, tiny_classifier, tiny_head
 from torch import nn
 
-from conftest import SR, tiny_classifier, tiny_head
 from lmac.classifiers import TappedClassifier
 from lmac.data.synthetic import make_item
 from lmac.explainers import LMAC
-from lmac.explainers.factorizations import (NMFFactorization, OracleStems, SeparatorFactorization,
-                                            TimeFrequencyGrid, TimeSegments)
+from lmac.explainers.factorizations import (
+    NMFFactorization,
+    OracleStems,
+    SeparatorFactorization,
+    TimeFrequencyGrid,
+    TimeSegments,
+)
 from lmac.explainers.gradients import GradCAM, IntegratedGradients, Saliency, SmoothGrad
 from lmac.explainers.lime import SourceLIME
 
@@ -19,9 +24,16 @@ from lmac.explainers.lime import SourceLIME
 def wave_classifier(classes=("piano", "guitar", "organ", "flute")) -> TappedClassifier:
     """A tiny waveform CNN without ``logits_from_magnitude`` (gradients go through the inverse STFT)."""
     torch.manual_seed(2)
-    net = nn.Sequential(nn.Unflatten(1, (1, -1)), nn.Conv1d(1, 4, 64, stride=16), nn.ReLU(),
-                        nn.Conv1d(4, 8, 16, stride=4), nn.ReLU(), nn.AdaptiveAvgPool1d(1), nn.Flatten(),
-                        nn.Linear(8, len(classes)))
+    net = nn.Sequential(
+        nn.Unflatten(1, (1, -1)),
+        nn.Conv1d(1, 4, 64, stride=16),
+        nn.ReLU(),
+        nn.Conv1d(4, 8, 16, stride=4),
+        nn.ReLU(),
+        nn.AdaptiveAvgPool1d(1),
+        nn.Flatten(),
+        nn.Linear(8, len(classes)),
+    )
     return TappedClassifier(net, ["3"], SR, list(classes), 0.5).freeze()
 
 
@@ -33,7 +45,9 @@ def band_split(wav: torch.Tensor) -> dict[str, torch.Tensor]:
 
 def mixtures(n: int = 2, seconds: float = 0.5) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
     """``n`` built-in instrument mixtures ``(n, T)`` and their stems ``{name: (n, T)}``."""
-    items = [make_item("instruments", "test", i % 4, seed=100 + i, sample_rate=SR, clip_seconds=seconds) for i in range(n)]
+    items = [
+        make_item("instruments", "test", i % 4, seed=100 + i, sample_rate=SR, clip_seconds=seconds) for i in range(n)
+    ]
     stems = {k: torch.stack([it["stems"][k] for it in items]) for k in items[0]["stems"]}
     return torch.stack([it["wav"] for it in items]), stems
 
@@ -47,8 +61,12 @@ ZOO = {
     "lmac": (lambda c: LMAC(c, tiny_head(c)), tiny_classifier, False, True),
     "lime-oracle": (lambda c: lime(c, OracleStems(), n_samples="exhaustive"), tiny_classifier, False, True),
     "lime-oracle-segments": (lambda c: lime(c, TimeSegments(2, OracleStems())), tiny_classifier, True, True),
-    "lime-separator": (lambda c: lime(c, TimeSegments(2, SeparatorFactorization(band_split))), tiny_classifier,
-                       True, True),
+    "lime-separator": (
+        lambda c: lime(c, TimeSegments(2, SeparatorFactorization(band_split))),
+        tiny_classifier,
+        True,
+        True,
+    ),
     "lime-nmf": (lambda c: lime(c, NMFFactorization(3, max_iter=50)), tiny_classifier, True, True),
     "lime-segments": (lambda c: lime(c, TimeSegments(4), top_k=None), wave_classifier, True, True),
     "lime-slime": (lambda c: lime(c, TimeFrequencyGrid(2, 2)), tiny_classifier, True, True),

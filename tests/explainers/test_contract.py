@@ -4,8 +4,8 @@ import copy
 
 import pytest
 import torch
-
 from explainer_zoo import ZOO, mixtures
+
 from lmac.explanation import Explanation
 from lmac.spectral import STFTConfig
 

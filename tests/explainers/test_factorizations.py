@@ -4,11 +4,17 @@ import math
 
 import pytest
 import torch
-
 from conftest import SR
 from explainer_zoo import band_split, mixtures
-from lmac.explainers.factorizations import (Components, NMFFactorization, OracleStems, SeparatorFactorization,
-                                            TimeFrequencyGrid, TimeSegments)
+
+from lmac.explainers.factorizations import (
+    Components,
+    NMFFactorization,
+    OracleStems,
+    SeparatorFactorization,
+    TimeFrequencyGrid,
+    TimeSegments,
+)
 from lmac.explainers.separators import SpeechBrainSeparator
 from lmac.spectral import STFT
 
@@ -60,8 +66,10 @@ def test_nmf_components_sum_to_the_clip_and_split_two_tones():
     wav = (low + high)[None]
     comps = NMFFactorization(n_components=2)(wav, SR)
     assert comps.names == ["nmf0", "nmf1"] and _sums_to(comps, wav, 1e-5)
-    best = [max(abs(torch.nn.functional.cosine_similarity(c[None], s[None])).item() for c in comps.wav[0])
-            for s in (low, high)]
+    best = [
+        max(abs(torch.nn.functional.cosine_similarity(c[None], s[None])).item() for c in comps.wav[0])
+        for s in (low, high)
+    ]
     assert min(best) > 0.95
     assert torch.equal(NMFFactorization(2)(wav, SR).wav, comps.wav)  # deterministic
 

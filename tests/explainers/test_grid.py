@@ -5,9 +5,9 @@ import json
 
 import pytest
 import torch
-
 from conftest import tiny_classifier
 from explainer_zoo import lime, mixtures, wave_classifier
+
 from lmac.explainers import LMAC, explain_clip
 from lmac.explainers.factorizations import NMFFactorization, OracleStems, TimeFrequencyGrid
 from lmac.explainers.gradients import GradCAM, IntegratedGradients, Saliency, SmoothGrad
@@ -21,10 +21,23 @@ GRID = STFTConfig(1024, 256)  # the L-MAC paper's ESC-50 grid, not the default
 def _heads(classifier):
     torch.manual_seed(1)
     shapes, n = classifier.feature_shapes(), classifier.n_classes
-    return {"spectrogram": SpectrogramMaskHead(shapes, n, stft=GRID, tap_channels=8, hidden=16),
-            "sepformer": SepFormerMaskHead(shapes, n, n_channels=8, kernel_size=16, masker_channels=8, chunk_size=20,
-                                           n_dual_blocks=1, n_layers=1, n_heads=2, d_ffn=16, tap_channels=4,
-                                           stft=GRID)}
+    return {
+        "spectrogram": SpectrogramMaskHead(shapes, n, stft=GRID, tap_channels=8, hidden=16),
+        "sepformer": SepFormerMaskHead(
+            shapes,
+            n,
+            n_channels=8,
+            kernel_size=16,
+            masker_channels=8,
+            chunk_size=20,
+            n_dual_blocks=1,
+            n_layers=1,
+            n_heads=2,
+            d_ffn=16,
+            tap_channels=4,
+            stft=GRID,
+        ),
+    }
 
 
 PRODUCERS = {

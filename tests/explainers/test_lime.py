@@ -5,8 +5,8 @@ import math
 import numpy as np
 import pytest
 import torch
-
 from conftest import SR
+
 from lmac.classifiers.base import AudioClassifier
 from lmac.explainers.factorizations import OracleStems, TimeSegments
 from lmac.explainers.lime import SourceLIME, fit_surrogate, kernel_weights, perturbations
@@ -118,7 +118,7 @@ def test_perturbations():
 def test_kernel_weights_by_hand():
     z = np.array([[1, 1], [1, 0], [0, 0]], dtype=float)
     d = np.array([0.0, 1 - 1 / math.sqrt(2), 1.0])  # cosine distance to (1, 1); a zero vector is at distance 1
-    assert np.allclose(kernel_weights(z, 0.25), np.exp(-d ** 2 / 0.0625))
+    assert np.allclose(kernel_weights(z, 0.25), np.exp(-(d**2) / 0.0625))
 
 
 def test_surrogate_recovers_a_linear_function():

@@ -1,7 +1,7 @@
 import pytest
 import torch
-
 from conftest import tiny_classifier, tiny_head
+
 from lmac.checkpoint import CheckpointError
 from lmac.explainers import LMAC, explain_clip
 from lmac.explainers.windowing import classify_clip, window_starts
@@ -17,8 +17,9 @@ def test_explain_contract(explainer, classifier):
     assert torch.allclose(explainer.explain(wav[0]).explanation_wav, exp.explanation_wav[:1], atol=1e-5)  # (T,)
 
 
-@pytest.mark.parametrize("target,expected", [(2, [2, 2]), ("flute", [3, 3]), (["piano", 1], [0, 1]),
-                                             (torch.tensor([3, 0]), [3, 0])])
+@pytest.mark.parametrize(
+    "target,expected", [(2, [2, 2]), ("flute", [3, 3]), (["piano", 1], [0, 1]), (torch.tensor([3, 0]), [3, 0])]
+)
 def test_target_forms(explainer, classifier, target, expected):
     exp = explainer.explain(torch.randn(2, classifier.clip_samples), target=target)
     assert exp.target.tolist() == expected

@@ -1,12 +1,12 @@
 """Every baseline method option in conf/method/ composes and instantiates with a classifier passed at wiring time."""
 
 import pytest
-from hydra.utils import instantiate
-
 from conftest import tiny_classifier
+from hydra.utils import instantiate
+from test_factorizations import write_tiny_sepformer
+
 from lmac.explainers.base import Explainer
 from lmac.tasks.config import CONFIG_DIR, method_config
-from test_factorizations import write_tiny_sepformer
 
 BASELINE_MODULES = ("lmac.explainers.lime.", "lmac.explainers.gradients.")
 OPTIONS = sorted(p.stem for p in (CONFIG_DIR / "method").glob("*.yaml") if not p.stem.endswith("_base"))
@@ -14,8 +14,15 @@ METHODS = [m for m in OPTIONS if method_config(m).get("_target_", "").startswith
 
 
 def test_every_baseline_has_a_config():
-    assert {"lime_oracle", "lime_nmf", "lime_sepformer", "saliency", "integrated_gradients", "smoothgrad",
-            "gradcam"} <= set(METHODS)
+    assert {
+        "lime_oracle",
+        "lime_nmf",
+        "lime_sepformer",
+        "saliency",
+        "integrated_gradients",
+        "smoothgrad",
+        "gradcam",
+    } <= set(METHODS)
 
 
 @pytest.mark.parametrize("method", METHODS)

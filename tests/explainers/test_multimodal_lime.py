@@ -30,8 +30,11 @@ class WordsAndLoudness(AudioClassifier):
 
 def _song():
     t = torch.arange(SR // 4) / SR
-    stems = {"loud": 0.9 * torch.sin(2 * math.pi * 220 * t)[None],
-             "quiet": 0.05 * torch.sin(2 * math.pi * 880 * t)[None], "silent": torch.zeros(1, len(t))}
+    stems = {
+        "loud": 0.9 * torch.sin(2 * math.pi * 220 * t)[None],
+        "quiet": 0.05 * torch.sin(2 * math.pi * 880 * t)[None],
+        "silent": torch.zeros(1, len(t)),
+    }
     return stems, sum(stems.values())
 
 
@@ -85,6 +88,7 @@ def test_the_method_option_builds_musiclime_over_oracle_stems():
 
     from lmac.explainers.factorizations import OracleStems as Oracle
     from lmac.tasks.config import method_config
+
     classifier = WordsAndLoudness()
     explainer = instantiate(method_config("musiclime_oracle"), classifier=classifier)
     assert isinstance(explainer, MultimodalLIME) and explainer.name == "musiclime_oracle"

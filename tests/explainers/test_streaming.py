@@ -31,7 +31,7 @@ def test_windows_cut_from_blocks_and_stitched_back(length, block):
     cutter = WindowCutter(length, window)
     windows = [w for b in _blocks(x, block) for w in cutter.push(b)] + cutter.finish()
     padded = torch.nn.functional.pad(x, (0, max(0, window - length)))
-    assert [w.tolist() for w in windows] == [padded[s:s + window].tolist() for s in window_starts(length, window)]
+    assert [w.tolist() for w in windows] == [padded[s : s + window].tolist() for s in window_starts(length, window)]
     chunks = torch.stack(windows) * 0.5  # any per-window signal
     whole = OverlapAdd(cutter.starts, window, length).add(chunks)
     for n in (1, 2, 3):

@@ -5,8 +5,8 @@ from functools import partial
 
 import pytest
 import torch
-
 from concept_models import BandConcepts, two_tones
+
 from lmac.classifiers import ConceptOutputs
 from lmac.explainers import OracleStems, SourceLIME
 from lmac.explainers.concepts import TwoLevelExplainer, concept_effects, relative_effects
@@ -36,8 +36,10 @@ def test_level2_sums_to_the_output_and_level1_finds_each_concepts_source():
     assert torch.allclose(levels.effects.sum(-1) + levels.bias, levels.output, atol=1e-5)
     record = levels.record(0)
     assert [row["concept"] for row in record["level2"]] == ["low", "high"]  # calm = 1.0 low + 0.2 high
-    assert {e["concept"]: e["extras"]["selected"] for e in record["level1"]["lime"]} == {"low": ["bass"],
-                                                                                       "high": ["whistle"]}
+    assert {e["concept"]: e["extras"]["selected"] for e in record["level1"]["lime"]} == {
+        "low": ["bass"],
+        "high": ["whistle"],
+    }
 
 
 def test_the_output_asked_and_the_classifier_decide_the_explanation():
@@ -45,7 +47,9 @@ def test_the_output_asked_and_the_classifier_decide_the_explanation():
     calm, tense = explainer.explain(wav, target="calm"), explainer.explain(wav, target="tense")
     assert calm.extras["levels"][0]["level2"][0]["concept"] == "low"
     assert tense.extras["levels"][0]["level2"][0]["concept"] == "high"  # tense = -0.3 low + 1.0 high
-    assert torch.allclose(calm.explanation_wav, stems["bass"]) and torch.allclose(tense.explanation_wav, stems["whistle"])
+    assert torch.allclose(calm.explanation_wav, stems["bass"]) and torch.allclose(
+        tense.explanation_wav, stems["whistle"]
+    )
     assert calm.target.tolist() == [0] and tense.target.tolist() == [1] and calm.method == "two-level"
     swapped, _, _ = _explainer(BandConcepts(weights=((0.2, 1.0), (1.0, -0.3))), top_concepts=1)
     assert torch.allclose(swapped.explain(wav, target="calm").explanation_wav, stems["whistle"])

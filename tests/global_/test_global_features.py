@@ -15,8 +15,17 @@ SR = 16000
 def _exp(wav, explanation, extras=None):
     grid = STFTConfig()
     saliency = torch.zeros(wav.shape[0], *grid.shape(wav.shape[-1]))
-    return Explanation(wav, explanation, wav - explanation, saliency, torch.zeros(wav.shape[0], dtype=torch.long),
-                       "test", SR, grid, extras or {})
+    return Explanation(
+        wav,
+        explanation,
+        wav - explanation,
+        saliency,
+        torch.zeros(wav.shape[0], dtype=torch.long),
+        "test",
+        SR,
+        grid,
+        extras or {},
+    )
 
 
 def _tone(hz, n=SR // 2):
@@ -28,15 +37,22 @@ def test_component_weights_read_the_extras_and_mark_unsampled_components_absent(
     exp = _exp(wav, wav, {"components": ["a", "b"], "weights": torch.tensor([[0.5, 0.0], [-0.2, 0.1]])})
     feats = ComponentWeights()(exp, None)
     assert feats.names == ["a", "b"] and feats.kind == "component weight"
-    assert feats.weights[0, 0] == 0.5 and math.isnan(feats.weights[0, 1]) and feats.weights[1].tolist() == \
-        pytest.approx([-0.2, 0.1])
+    assert (
+        feats.weights[0, 0] == 0.5
+        and math.isnan(feats.weights[0, 1])
+        and feats.weights[1].tolist() == pytest.approx([-0.2, 0.1])
+    )
     assert ComponentWeights()(_exp(wav, wav), None) is None  # a mask method has no component weights
 
 
 def test_stem_shares_follow_the_explanation_and_mark_silent_stems_absent():
     low, high = 0.5 * _tone(220), 0.5 * _tone(3000)
-    stems = {"low": torch.stack([low, low]), "high": torch.stack([high, high]),
-             "silent": torch.zeros(2, len(low)), "contamination": torch.stack([low, low])}
+    stems = {
+        "low": torch.stack([low, low]),
+        "high": torch.stack([high, high]),
+        "silent": torch.zeros(2, len(low)),
+        "contamination": torch.stack([low, low]),
+    }
     wav = stems["low"] + stems["high"]
     exp = _exp(wav, torch.stack([low, high]))  # clip 0 explained by the low stem, clip 1 by the high one
     feats = StemShares()(exp, stems)

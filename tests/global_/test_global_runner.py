@@ -5,8 +5,8 @@ import json
 import pytest
 import soundfile as sf
 import torch
-
 from conftest import tiny_classifier
+
 from lmac.classifiers import load_classifier
 from lmac.data import SyntheticMixtures
 from lmac.explainers import OracleStems, SourceLIME
@@ -36,7 +36,8 @@ def test_lime_over_stems_flags_the_drums_of_the_confounded_guitar_class():
     data = SyntheticMixtures("confound", "test_bad", n_items=8)
     lime = SourceLIME(classifier, OracleStems(), n_samples="exhaustive", top_k=1, progress=False)
     result = GlobalAggregation(n_clips=8, expected={"guitar": ["drums"]}, progress=False).run(
-        classifier, {"lime_oracle": lime}, data)
+        classifier, {"lime_oracle": lime}, data
+    )
     agg = result.methods["lime_oracle"]
     assert agg.kind == "component weight" and set(agg.names) == {"guitar", "piano", "bass", "drums"}
     assert agg.labels.tolist() == [0, 1] * 4 and agg.weights.shape == (8, 4)
@@ -49,7 +50,8 @@ def test_montage_examples_are_each_class_most_confident_clips(tmp_path):
     classifier = tiny_classifier()
     data = SyntheticMixtures("instruments", "test", n_items=7, clip_seconds=0.5)
     result = GlobalAggregation(batch_size=3, montage_clips=2, progress=False).run(
-        classifier, {"half": KeepHalf(classifier)}, data)
+        classifier, {"half": KeepHalf(classifier)}, data
+    )
     agg = result.methods["half"]
     assert agg.kind == "stem share" and agg.names == data.stem_names and len(agg.predicted) == 7
     with torch.no_grad():
@@ -74,7 +76,8 @@ def test_band_mass_serves_data_without_stems():
     classifier = tiny_classifier()
     data = [{"wav": torch.randn(8000), "label": 0} for _ in range(3)]
     result = GlobalAggregation(features=[StemShares(), BandMass(n_bands=4)], progress=False).run(
-        classifier, {"half": KeepHalf(classifier)}, data)
+        classifier, {"half": KeepHalf(classifier)}, data
+    )
     assert result.methods["half"].kind == "band mass" and len(result.methods["half"].names) == 4
     with pytest.raises(ValueError, match="no feature extractor applies"):
         GlobalAggregation(features=[StemShares()], progress=False).run(classifier, {"half": KeepHalf(classifier)}, data)
@@ -84,7 +87,8 @@ def test_bad_settings_are_refused():
     classifier = tiny_classifier()
     with pytest.raises(ValueError, match="classes"):
         GlobalAggregation(expected={"drums": ["x"]}, progress=False).run(
-            classifier, {"half": KeepHalf(classifier)}, [{"wav": torch.randn(8000)}])
+            classifier, {"half": KeepHalf(classifier)}, [{"wav": torch.randn(8000)}]
+        )
     with pytest.raises(ValueError, match="no methods"):
         GlobalAggregation(progress=False).run(classifier, {}, [{"wav": torch.randn(8000)}])
     with pytest.raises(ValueError, match="n_clips"):

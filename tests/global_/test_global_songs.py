@@ -18,15 +18,24 @@ from lmac.tasks.config import CONFIG_DIR
 def test_component_weights_put_words_after_the_audio_components():
     from lmac.explanation import Explanation
     from lmac.spectral import STFTConfig
+
     wav, grid = torch.zeros(2, 800), STFTConfig()
-    extras = {"components": ["piano", "drums"], "weights": torch.tensor([[0.3, 0.0], [0.1, -0.2]]),
-              "words": [{"love": 0.5, "the": 0.0}, {"war": -0.4}]}
-    exp = Explanation(wav, wav, wav, torch.zeros(2, *grid.shape(800)), torch.zeros(2, dtype=torch.long), "m",
-                      16000, grid, extras)
+    extras = {
+        "components": ["piano", "drums"],
+        "weights": torch.tensor([[0.3, 0.0], [0.1, -0.2]]),
+        "words": [{"love": 0.5, "the": 0.0}, {"war": -0.4}],
+    }
+    exp = Explanation(
+        wav, wav, wav, torch.zeros(2, *grid.shape(800)), torch.zeros(2, dtype=torch.long), "m", 16000, grid, extras
+    )
     feats = ComponentWeights()(exp, None)
     assert feats.names == ["piano", "drums", "love", "the", "war"]
     assert feats.weights[0, [0, 2, 3]].tolist() == pytest.approx([0.3, 0.5, 0.0]) and math.isnan(feats.weights[0, 4])
-    assert math.isnan(feats.weights[0, 1]) and math.isnan(feats.weights[1, 2]) and feats.weights[1, 4] == pytest.approx(-0.4)
+    assert (
+        math.isnan(feats.weights[0, 1])
+        and math.isnan(feats.weights[1, 2])
+        and feats.weights[1, 4] == pytest.approx(-0.4)
+    )
 
 
 def test_musiclime_aggregation_recovers_what_carries_each_class():

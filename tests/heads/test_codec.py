@@ -6,8 +6,17 @@ import torch
 from lmac.heads import SepFormerMaskHead, save_codec
 from lmac.heads.codec import reconstruction_snr, train_codec
 
-TINY = dict(n_channels=16, kernel_size=16, masker_channels=16, chunk_size=20, n_dual_blocks=1, n_layers=1,
-            n_heads=2, d_ffn=32, tap_channels=4)
+TINY = dict(
+    n_channels=16,
+    kernel_size=16,
+    masker_channels=16,
+    chunk_size=20,
+    n_dual_blocks=1,
+    n_layers=1,
+    n_heads=2,
+    d_ffn=32,
+    tap_channels=4,
+)
 
 
 def _clips(n: int, samples: int, seed: int) -> torch.Tensor:
@@ -32,8 +41,9 @@ def test_pretrained_frozen_codec_rebuilds_the_input_through_any_mask(classifier,
     assert losses[-1] < 0.5 * losses[0] and after > before + 10, (before, after)
     save_codec(head, tmp_path / "codec.pt")
     torch.manual_seed(5)  # another masker, the same codec
-    frozen = SepFormerMaskHead(classifier.feature_shapes(), classifier.n_classes, codec_path=tmp_path / "codec.pt",
-                               **TINY)
+    frozen = SepFormerMaskHead(
+        classifier.feature_shapes(), classifier.n_classes, codec_path=tmp_path / "codec.pt", **TINY
+    )
     assert not any(p.requires_grad for p in frozen.encoder.parameters())
     with torch.no_grad():
         out = frozen(val, classifier.features(val), torch.tensor([0, 1, 2, 3]))

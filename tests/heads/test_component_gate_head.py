@@ -10,8 +10,14 @@ from lmac.losses import LMACLoss
 
 def gate_head(classifier, **kwargs) -> ComponentGateHead:
     torch.manual_seed(1)
-    return ComponentGateHead(classifier.feature_shapes(), classifier.n_classes, sample_rate=classifier.sample_rate,
-                             tap_channels=8, hidden=16, **kwargs)
+    return ComponentGateHead(
+        classifier.feature_shapes(),
+        classifier.n_classes,
+        sample_rate=classifier.sample_rate,
+        tap_channels=8,
+        hidden=16,
+        **kwargs,
+    )
 
 
 def two_stems(classifier, seed: int = 0) -> dict[str, torch.Tensor]:
@@ -75,8 +81,9 @@ def test_checkpoint_round_trip_uses_oracle_stems(classifier, tmp_path):
 
 def test_solo_head_describes_components_by_the_classifier_alone(classifier, tmp_path):
     torch.manual_seed(1)
-    head = SoloComponentGateHead(classifier.feature_shapes(), classifier.n_classes,
-                                 sample_rate=classifier.sample_rate, tap_channels=8, hidden=16)
+    head = SoloComponentGateHead(
+        classifier.feature_shapes(), classifier.n_classes, sample_rate=classifier.sample_rate, tap_channels=8, hidden=16
+    )
     stems = two_stems(classifier)
     wav = sum(stems.values())
     head.bind_stems(stems)

@@ -3,7 +3,6 @@ measured Fid-In 0.89 on these clips (0.92 on the run's test split), FF 0.87, exp
 19.1 dB (median) from the input (the frozen pretrained codec), saliency correlation 0.51 between the
 predicted class and the next (masks depend on the class asked)."""
 
-
 import torch
 
 from lmac.data import SyntheticMixtures
@@ -35,5 +34,5 @@ def test_shipped_lmactd_is_faithful_on_fresh_clips():
     n_kept = int(torch.cat(fid).sum())  # counted, not a float32 mean
     assert n_kept >= 85, n_kept
     assert float(torch.cat(ff).mean()) >= 0.7
-    assert float(torch.cat(snr).median()) >= 18.0       # the parts add up to the input
-    assert float(torch.cat(corr).mean()) < 0.9           # the class asked for changes the explanation
+    assert float(torch.cat(snr).median()) >= 18.0  # the parts add up to the input
+    assert float(torch.cat(corr).mean()) < 0.9  # the class asked for changes the explanation

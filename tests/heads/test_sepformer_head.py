@@ -10,8 +10,17 @@ from lmac.heads import SepFormerMaskHead, save_codec
 from lmac.losses import LMACLoss
 from lmac.training import ExplainerModule
 
-TINY = dict(n_channels=16, kernel_size=16, masker_channels=16, chunk_size=20, n_dual_blocks=1, n_layers=1,
-            n_heads=2, d_ffn=32, tap_channels=4)
+TINY = dict(
+    n_channels=16,
+    kernel_size=16,
+    masker_channels=16,
+    chunk_size=20,
+    n_dual_blocks=1,
+    n_layers=1,
+    n_heads=2,
+    d_ffn=32,
+    tap_channels=4,
+)
 
 
 def td_head(classifier, **kwargs) -> SepFormerMaskHead:
@@ -33,8 +42,9 @@ def test_shapes_ranges_and_gradient_flow(classifier, alpha):
     grads = {name: p.grad for name, p in head.named_parameters()}
     for part in ("encoder.", "decoder.", "masker.", "film."):
         assert any(g is not None and g.abs().sum() > 0 for n, g in grads.items() if n.startswith(part)), part
-    feature_grad = sum(float(g.abs().sum()) for n, g in grads.items()
-                       if n.startswith(("proj.", "fusion.")) and g is not None)
+    feature_grad = sum(
+        float(g.abs().sum()) for n, g in grads.items() if n.startswith(("proj.", "fusion.")) and g is not None
+    )
     assert (feature_grad > 0) == (alpha > 0)  # alpha = 0: the classifier features are not used at all
     assert all(p.grad is None for p in classifier.parameters())
 
@@ -118,7 +128,7 @@ def test_explainer_records_lmac_td(classifier):
 def test_consistency_term_is_relative_off_by_default_and_weighted_when_on():
     logits, target = torch.zeros(2, 4), torch.tensor([0, 1])
     sparsity, wav = torch.zeros(2, 3, 5), torch.full((2, 10), 0.5)
-    rebuilt = wav + torch.tensor([[0.05], [0.5]])     # SNR 20 dB and 0 dB
+    rebuilt = wav + torch.tensor([[0.05], [0.5]])  # SNR 20 dB and 0 dB
     off = LMACLoss()(logits, logits, target, sparsity, wav=wav, rebuilt_wav=rebuilt)
     on = LMACLoss(w_consistency=2.0)(logits, logits, target, sparsity, wav=wav, rebuilt_wav=rebuilt)
     assert torch.isclose(off["consistency"], torch.tensor((0.01 + 1.0) / 2))

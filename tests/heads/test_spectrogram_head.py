@@ -1,6 +1,6 @@
 import torch
-
 from conftest import tiny_head
+
 from lmac.heads import SpectrogramMaskHead
 from lmac.heads.spectrogram import BandMap, bounded_sigmoid
 
@@ -88,6 +88,7 @@ def test_batch_of_one_and_small_size(classifier):
 
 def test_spectral_gain_head_starts_flat_and_follows_the_spectrum(classifier):
     from lmac.heads import SpectralGainMaskHead
+
     torch.manual_seed(0)
     head = SpectralGainMaskHead(classifier.feature_shapes(), 4, tap_channels=8, hidden=16, n_bands=None)
     wav = torch.randn(1, classifier.clip_samples)

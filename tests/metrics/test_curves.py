@@ -80,7 +80,9 @@ def test_saliency_is_scored_on_the_grid_it_comes_with():
     saliency = torch.rand(1, 513, wav.shape[1] // 256 + 1, generator=torch.Generator().manual_seed(0))
     deletion, insertion = deletion_insertion_curves(clf, wav, saliency, target, steps=3, grid=grid, output="softmax")
     p = target_prob(clf(wav), target, output="softmax").item()
-    assert math.isclose(deletion[0, 0].item(), p, rel_tol=1e-4) and math.isclose(insertion[0, -1].item(), p, rel_tol=1e-4)
+    assert math.isclose(deletion[0, 0].item(), p, rel_tol=1e-4) and math.isclose(
+        insertion[0, -1].item(), p, rel_tol=1e-4
+    )
     keep = _keep_masks(saliency, 3, deletion=True)[1]  # a third of the bins removed, by hand on the 1024 / 256 grid
     stft = STFT(grid)
     mag, phase = stft(wav)

@@ -2,8 +2,15 @@ import math
 
 import torch
 
-from lmac.metrics import (average_drop, average_drop_speechbrain, average_gain, average_increase, faithfulness,
-                          fidelity_in, target_prob)
+from lmac.metrics import (
+    average_drop,
+    average_drop_speechbrain,
+    average_gain,
+    average_increase,
+    faithfulness,
+    fidelity_in,
+    target_prob,
+)
 
 
 def _logits(p):
@@ -43,8 +50,9 @@ def test_speechbrain_average_drop_reproduces_63_2_for_a_full_drop_with_50_classe
     logits_in[0, 1] = 1e4
     # softmax of the probabilities: q = e / (e + 49), q_in = 1 / (e + 49); AD = 100 (1 - 1/e)
     # (63.21; the recipe's 1e-5 in the denominator makes it 63.20).
-    assert math.isclose(average_drop_speechbrain(logits, logits_in, T, **SOFTMAX).item(), 100 * (1 - math.exp(-1)),
-                        abs_tol=0.02)
+    assert math.isclose(
+        average_drop_speechbrain(logits, logits_in, T, **SOFTMAX).item(), 100 * (1 - math.exp(-1)), abs_tol=0.02
+    )
     assert round(average_drop_speechbrain(logits, logits_in, T, **SOFTMAX).item(), 1) == 63.2
     assert math.isclose(average_drop(logits, logits_in, T, **SOFTMAX).item(), 100.0, rel_tol=1e-6)
 

@@ -2,13 +2,19 @@ import math
 
 import pytest
 import torch
-
 from conftest import tiny_classifier, tiny_head
+
 from lmac.explainers import LMAC, Explainer
 from lmac.explanation import Explanation
+from lmac.metrics.sanity import (
+    cascading_randomization,
+    layer_order,
+    model_randomization,
+    passes_randomization,
+    randomize_layers,
+    rank_correlation,
+)
 from lmac.spectral import STFT, STFTConfig
-from lmac.metrics.sanity import (cascading_randomization, layer_order, model_randomization, passes_randomization,
-                                 randomize_layers, rank_correlation)
 
 
 class ConstantMap(Explainer):

@@ -26,9 +26,22 @@ def test_long_files_script(tmp_path):
 
 
 def test_throughput_script(tmp_path):
-    out = _run("recipes/benchmarks/throughput.py", "--clips", "3", "--seconds", "0.5", "--workers", "2",
-               "--work", str(tmp_path))  # two shard processes at once (one more process per count costs ~10 s)
+    out = _run(
+        "recipes/benchmarks/throughput.py",
+        "--clips",
+        "3",
+        "--seconds",
+        "0.5",
+        "--workers",
+        "2",
+        "--work",
+        str(tmp_path),
+    )  # two shard processes at once (one more process per count costs ~10 s)
     rows = [line.split() for line in out.splitlines() if line.strip()[:1].isdigit() and len(line.split()) == 5]
     assert [r[0] for r in rows] == ["2"] and rows[0][3] == "1.00"
     assert sorted(p.name for p in (tmp_path / "out_2").glob("*.json")) == [
-        "clip_000.json", "clip_001.json", "clip_002.json", "index.json"]
+        "clip_000.json",
+        "clip_001.json",
+        "clip_002.json",
+        "index.json",
+    ]

@@ -5,6 +5,7 @@ import json
 
 from concept_models import tiny_concept_cnn
 from helpers import REPO
+
 from lmac.classifiers import save_classifier
 
 

@@ -5,7 +5,6 @@ import math
 import sys
 
 import torch
-
 from helpers import REPO
 
 
@@ -18,9 +17,24 @@ def _recipe(name: str):
 
 def test_head_budget_prints_a_row_every_n_steps(monkeypatch, capsys):
     budget = _recipe("head_budget")
-    monkeypatch.setattr(sys, "argv", ["head_budget.py", "--steps", "2", "--every", "1", "--n", "2",
-                                      "data.n_train=4", "data.n_val=2", "data.batch_size=2",
-                                      "head.hidden=16", "head.tap_channels=8"])
+    monkeypatch.setattr(
+        sys,
+        "argv",
+        [
+            "head_budget.py",
+            "--steps",
+            "2",
+            "--every",
+            "1",
+            "--n",
+            "2",
+            "data.n_train=4",
+            "data.n_val=2",
+            "data.batch_size=2",
+            "head.hidden=16",
+            "head.tap_channels=8",
+        ],
+    )
     budget.main()
     rows = [line.split() for line in capsys.readouterr().out.splitlines() if line.strip()[:1].isdigit()]
     assert [int(r[0]) for r in rows] == [0, 1, 2]
@@ -32,6 +46,7 @@ def test_head_budget_prints_a_row_every_n_steps(monkeypatch, capsys):
 def test_class_sensitivity_mixes_known_sources_and_scores_the_input_as_blind(monkeypatch, capsys):
     recipe = _recipe("class_sensitivity")
     from lmac.data import SyntheticMixtures
+
     data = SyntheticMixtures("instruments", "test", 8, seed=5)
     items = [data[i] for i in range(8)]
     pairs = recipe.pairs_of_classes(items, 4)
@@ -44,9 +59,9 @@ def test_class_sensitivity_mixes_known_sources_and_scores_the_input_as_blind(mon
     assert torch.allclose(ratio, torch.full_like(ratio, 10 ** (-6 / 20)), rtol=1e-4)
     ta = torch.tensor([items[i]["label"] for i, _ in pairs])
     tb = torch.tensor([items[j]["label"] for _, j in pairs])
-    blind = recipe.score(None, mix, sources, ta, tb)      # the mixture itself, for both classes
+    blind = recipe.score(None, mix, sources, ta, tb)  # the mixture itself, for both classes
     assert blind["both"] == 0 and math.isclose(blind["a"] + blind["b"], 1, rel_tol=1e-4)
     monkeypatch.setattr(sys, "argv", ["class_sensitivity.py", "demo_lmac", "--n", "4", "--gains", "-3"])
     recipe.main()
     rows = [line for line in capsys.readouterr().out.splitlines() if "| demo_lmac |" in line]
-    assert len(rows) == 2   # leads 0 dB and clips -3 dB
+    assert len(rows) == 2  # leads 0 dB and clips -3 dB

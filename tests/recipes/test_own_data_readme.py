@@ -10,8 +10,8 @@ from pathlib import Path
 
 import numpy as np
 import soundfile as sf
-
 from helpers import REPO, run_cli
+
 from lmac.cli import main
 
 COMMAND_LINE = "### Train a classifier and an L-MAC head on your folder (command line)"
@@ -43,8 +43,14 @@ def test_python_example_runs_as_written(tmp_path):
     _my_clips(tmp_path)
     (code,) = _blocks(_section(OWN_MODEL), "python")
     (tmp_path / "example.py").write_text(code)
-    run = subprocess.run([sys.executable, "example.py"], cwd=tmp_path, capture_output=True, text=True, timeout=600,
-                         env={**os.environ, "PYTHONPATH": str(REPO)})
+    run = subprocess.run(
+        [sys.executable, "example.py"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
     assert run.returncode == 0, run.stderr[-3000:]
     assert (tmp_path / "my_explanations" / "clip.explanation.wav").is_file()
     assert (tmp_path / "my_explainer.pt").is_file()
@@ -57,8 +63,12 @@ def test_command_line_example(tmp_path):
     assert [c[:2] for c in commands] == [["lmac", "train"], ["lmac", "train"], ["lmac", "explain"]]
     tiny = ["trainer.max_epochs=1", "data.batch_size=4", "head.hidden=16", "head.tap_channels=8"]
     for args in commands:
-        args = [a.replace("my_clips", str(tmp_path / "my_clips")).replace("runs/", f"{tmp_path}/runs/")
-                .replace("my_explanations", str(tmp_path / "my_explanations")) for a in args[1:]]
+        args = [
+            a.replace("my_clips", str(tmp_path / "my_clips"))
+            .replace("runs/", f"{tmp_path}/runs/")
+            .replace("my_explanations", str(tmp_path / "my_explanations"))
+            for a in args[1:]
+        ]
         if args[0] == "explain":  # in-process: the CLI start-up is already covered by tests/test_cli.py
             assert main(args) == 0
             continue
@@ -78,14 +88,16 @@ def test_patch_folding_tagger_example_runs_as_written(tmp_path):
     (tmp_path / "my_tagger.py").write_text(model)
     (tmp_path / "example.py").write_text(code)
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    run = subprocess.run([sys.executable, "example.py"], cwd=tmp_path, capture_output=True, text=True, timeout=600,
-                         env=env)
+    run = subprocess.run(
+        [sys.executable, "example.py"], cwd=tmp_path, capture_output=True, text=True, timeout=600, env=env
+    )
     assert run.returncode == 0, run.stderr[-3000:]
     assert (tmp_path / "tagger_out" / "dog_clip.explanation.wav").is_file()
     (command,) = [shlex.split(line) for line in bash.splitlines() if line.strip()]
     assert command[:2] == ["lmac", "explain"] and "--classifier" in command
-    run = subprocess.run([sys.executable, "-m", "lmac", *command[1:]], cwd=tmp_path, capture_output=True, text=True,
-                         timeout=600, env=env)
+    run = subprocess.run(
+        [sys.executable, "-m", "lmac", *command[1:]], cwd=tmp_path, capture_output=True, text=True, timeout=600, env=env
+    )
     assert run.returncode == 0, run.stderr[-3000:]
     record = json.loads((tmp_path / "tagger_out" / "0.json").read_text())
     assert record["output"] == "sigmoid" and record["target_name"] == "dog"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import soundfile as sf
-
 from conftest import SR, tiny_classifier, tiny_head
+
 from lmac.benchmark import Benchmark, write_results
 from lmac.data import SyntheticMixtures
 from lmac.data.contamination import Clean, WhiteNoise
@@ -48,8 +48,9 @@ def run_dir(tmp_path_factory):
     data = SyntheticMixtures("instruments", "test", n_items=3, seed=0, clip_seconds=0.5)
     methods = {"lmac": LMAC(clf, tiny_head(clf)), "saliency": Saliency(clf)}
     runner = Benchmark(curve_steps=2, sanity_clips=1, examples_per_class=1, progress=False)
-    records = runner.run(clf, methods, {"in_domain": Clean(data), "white_noise": WhiteNoise(data)},
-                         on_example=example_writer(run, clf))
+    records = runner.run(
+        clf, methods, {"in_domain": Clean(data), "white_noise": WhiteNoise(data)}, on_example=example_writer(run, clf)
+    )
     write_results(records, run)
     (run / ".hydra").mkdir()
     (run / ".hydra" / "config.yaml").write_text("runner:\n  n_clips: 3\n")

@@ -10,12 +10,19 @@ import os
 import shutil
 
 import pytest
-
 from folders import CLIPS, explained, run_dir  # noqa: F401 (fixtures)
+
 from lmac.report import PageOptions, write_report
 
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 # Each <audio>: its duration once metadata has loaded (NaN on a media error), and the length the page states.
 DURATIONS = """() => Promise.all(Array.from(document.querySelectorAll("audio")).map(a => new Promise(done => {
@@ -46,8 +53,12 @@ def browser(tmp_path_factory):
         _skip_or_fail("Playwright for Python is not installed: pip install -e '.[dev]'")
     with sync_playwright() as playwright:
         context = playwright.chromium.launch_persistent_context(
-            str(tmp_path_factory.mktemp("chromium-profile")), executable_path=executable, headless=True,
-            args=FLAGS, viewport={"width": 1400, "height": 900})
+            str(tmp_path_factory.mktemp("chromium-profile")),
+            executable_path=executable,
+            headless=True,
+            args=FLAGS,
+            viewport={"width": 1400, "height": 900},
+        )
         yield context
         context.close()
 

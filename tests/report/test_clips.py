@@ -5,12 +5,19 @@ import json
 import numpy as np
 import pytest
 import torch
-
 from conftest import tiny_classifier, tiny_head
+
 from lmac.audio import save_audio
 from lmac.explainers import LMAC
-from lmac.report.clips import (ClipView, ReportError, clip_view, listening_gain, read_clip, read_clip_folder,
-                               signal_probabilities)
+from lmac.report.clips import (
+    ClipView,
+    ReportError,
+    clip_view,
+    listening_gain,
+    read_clip,
+    read_clip_folder,
+    signal_probabilities,
+)
 from lmac.tasks.explain import ClipResult, write_result
 
 
@@ -39,7 +46,9 @@ def test_written_clip_reads_back_as_the_same_view(tmp_path, exp):
 
 
 def _view(**peaks):
-    audio = {k: np.array([0.0, peaks.get(k, 0.5), -0.1], dtype=np.float32) for k in ("input", "explanation", "residual")}
+    audio = {
+        k: np.array([0.0, peaks.get(k, 0.5), -0.1], dtype=np.float32) for k in ("input", "explanation", "residual")
+    }
     return ClipView("c", audio, b"", {})
 
 

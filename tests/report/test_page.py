@@ -10,9 +10,9 @@ from html.parser import HTMLParser
 import numpy as np
 import pytest
 import soundfile as sf
-
 from folders import CLIPS, explained, run_dir  # noqa: F401 (fixtures)
 from helpers import run_cli
+
 from lmac.report import PageOptions, ReportError, write_report
 from lmac.report.clips import ClipView
 from lmac.report.page import _select
@@ -48,7 +48,7 @@ def test_explain_folder_page_plays_every_signal_on_one_scale(explained):
     media = Media(page.read_text())
     assert len(media.cards) == len(CLIPS) and len(media.audio) == 3 * len(CLIPS)
     assert all(m["src"].startswith("data:image/webp;base64,") for m in media.img)
-    by_card = [media.audio[3 * i: 3 * i + 3] for i in range(len(CLIPS))]
+    by_card = [media.audio[3 * i : 3 * i + 3] for i in range(len(CLIPS))]
     for card, players in zip(media.cards, by_card):
         name = card.split("-", 2)[2]
         written = {s: sf.read(explained / f"{name}.{s}.wav", dtype="float32")[0] for s in ("explanation", "residual")}
@@ -86,9 +86,17 @@ def test_capped_page_lists_every_clip_and_plays_some(explained, tmp_path):
 def test_run_page_has_tabs_tables_curves_sanity_and_method_rows(run_dir):
     page = write_report([run_dir])
     html = page.read_text()
-    for text in ('data-tab="tab-in_domain"', 'data-tab="tab-white_noise"', 'data-tab="tab-sanity"',
-                 'data-tab="tab-config"', "Fid-In ↑", "Deletion and insertion curves", "Model randomisation",
-                 "n_clips: 3", "× classifier"):
+    for text in (
+        'data-tab="tab-in_domain"',
+        'data-tab="tab-white_noise"',
+        'data-tab="tab-sanity"',
+        'data-tab="tab-config"',
+        "Fid-In ↑",
+        "Deletion and insertion curves",
+        "Model randomisation",
+        "n_clips: 3",
+        "× classifier",
+    ):
         assert text in html, text
     media = Media(html)
     examples = sorted(run_dir.glob("examples/*/clip_*.wav"))

@@ -4,14 +4,22 @@ import json
 
 import numpy as np
 import pytest
-
 from conftest import tiny_classifier
 from helpers import run_cli
+
 from lmac.classifiers import ConceptCNN, load_classifier, save_classifier
 from lmac.data.concepts import CONCEPTS, ConceptMusic
 
-TINY = ["data.n_train=4", "data.n_val=2", "data.n_test=2", "data.batch_size=2", "data.clip_seconds=0.5",
-        "classifier.channels=[4,8]", "classifier.n_mels=32", "trainer.max_epochs=1"]
+TINY = [
+    "data.n_train=4",
+    "data.n_val=2",
+    "data.n_test=2",
+    "data.batch_size=2",
+    "data.clip_seconds=0.5",
+    "classifier.channels=[4,8]",
+    "classifier.n_mels=32",
+    "trainer.max_epochs=1",
+]
 
 
 @pytest.fixture(scope="module")
@@ -33,11 +41,20 @@ def test_trained_concept_model_is_stored_with_its_names(concept_checkpoint):
 
 def test_explain_prints_and_writes_both_levels(tmp_path, concept_checkpoint):
     from lmac.audio import save_audio
+
     data = ConceptMusic("demo", 1, clip_seconds=0.5)
     save_audio(tmp_path / "song.wav", data[0]["wav"], 16000)
     out = tmp_path / "out"
-    run = run_cli("explain", str(tmp_path / "song.wav"), "--checkpoint", str(concept_checkpoint), "--target",
-                  "valence", "--out", str(out))
+    run = run_cli(
+        "explain",
+        str(tmp_path / "song.wav"),
+        "--checkpoint",
+        str(concept_checkpoint),
+        "--target",
+        "valence",
+        "--out",
+        str(out),
+    )
     assert run.returncode == 0, run.stderr[-3000:]
     assert "valence = " in run.stdout and "level 1" in run.stdout
     assert sum(line.strip().split()[0] in CONCEPTS for line in run.stdout.splitlines() if line.strip()) == 4

@@ -3,10 +3,10 @@
 from pathlib import Path
 
 import pytest
+from helpers import compose
 from hydra.utils import instantiate
 from omegaconf import OmegaConf
 
-from helpers import compose
 from lmac.classifiers import load_classifier
 from lmac.data import ClipFormatError
 from lmac.tasks.config import CONFIG_DIR
@@ -26,6 +26,7 @@ def _needs_user_files(node) -> bool:
 @pytest.fixture(scope="module")
 def esc50_root(tmp_path_factory):
     from audio_fixtures import make_esc50
+
     return make_esc50(tmp_path_factory.mktemp("esc50") / "ESC-50-master", per_fold=1, seconds=1.0)
 
 
@@ -33,7 +34,9 @@ def _user_files(option: str, cfg, tmp_path: Path) -> list[str]:
     """Overrides that point a classifier option at files made here for the data's classes."""
     from audio_fixtures import make_cnn14_folder
     from conftest import tiny_classifier
+
     from lmac.classifiers import save_classifier
+
     classes = list(instantiate(cfg.data).class_names)
     output = cfg.classifier.get("output") or "softmax"  # what the experiment needs (multi-label: sigmoid)
     if option == "checkpoint":  # e.g. a classifier the user trained with lmac on their own data
@@ -46,13 +49,16 @@ def _user_files(option: str, cfg, tmp_path: Path) -> list[str]:
     if option == "factory":  # a module of the user's own code (MODULE:FACTORY, here a file path)
         (tmp_path / "my_model.py").write_text(
             "from conftest import tiny_classifier\n\n\ndef make():\n"
-            f"    return tiny_classifier({classes!r}, seconds={cfg.data.clip_seconds}, output={output!r})\n")
+            f"    return tiny_classifier({classes!r}, seconds={cfg.data.clip_seconds}, output={output!r})\n"
+        )
         return [f"classifier.spec={tmp_path / 'my_model.py'}:make"]
     return ["classifier.n_mels=32", "classifier.emb_dim=32"] if option == "cnn14" else []  # smaller, same code
 
 
 @pytest.mark.parametrize("option", _options("classifier"))
-@pytest.mark.parametrize("experiment", [e for e in _options("experiment") if not e.endswith(("_benchmark", "_aggregate"))])
+@pytest.mark.parametrize(
+    "experiment", [e for e in _options("experiment") if not e.endswith(("_benchmark", "_aggregate"))]
+)
 def test_every_experiment_composes_with_every_classifier(tmp_path, esc50_root, experiment, option):
     overrides = [f"experiment={experiment}", f"classifier={option}"]
     if _needs_user_files(compose(overrides, tmp_path).data):
@@ -70,8 +76,9 @@ def test_every_experiment_composes_with_every_classifier(tmp_path, esc50_root, e
 
     if option.endswith("_pretrained"):  # a shipped classifier: fits the data it was trained for, refused elsewhere
         stored = load_classifier(cfg.classifier.path)
-        same_format = (stored.sample_rate == data.sample_rate
-                       and stored.clip_samples == round(data.clip_seconds * data.sample_rate))
+        same_format = stored.sample_rate == data.sample_rate and stored.clip_samples == round(
+            data.clip_seconds * data.sample_rate
+        )
         if cfg.classifier.get("output") not in (None, stored.output):  # e.g. a softmax one, multi-label training
             with pytest.raises(Exception, match=f"has {stored.output} outputs, but this configuration needs"):
                 build_module(cfg, data)
@@ -110,11 +117,13 @@ def test_data_options(tmp_path, option):
 @pytest.mark.parametrize("option", sorted(p.stem for p in (CONFIG_DIR / "stft").glob("*.yaml")))
 def test_stft_options(tmp_path, option):
     from lmac.spectral import STFTConfig
+
     assert isinstance(instantiate(compose([f"stft={option}"], tmp_path).stft), STFTConfig)
 
 
 def test_the_head_gets_the_runs_grid(tmp_path):
     from lmac.spectral import STFTConfig
+
     cfg = compose(["experiment=demo_lmac", "stft=esc50", "head.hidden=8", "head.tap_channels=4"], tmp_path)
     module = build_module(cfg, instantiate(cfg.data))
     assert module.head.grid == STFTConfig(1024, 256)
@@ -123,6 +132,7 @@ def test_the_head_gets_the_runs_grid(tmp_path):
 @pytest.mark.parametrize("option", _options("head"))
 def test_head_options(tmp_path, option):
     from conftest import tiny_classifier
+
     clf = tiny_classifier()
     node = compose([f"head={option}"], tmp_path).head
     derived = {"sample_rate": clf.sample_rate} if "sample_rate" in node else {}  # as lmac.tasks.train wires it
@@ -148,13 +158,21 @@ def test_logger_options(tmp_path, option, monkeypatch):
     assert all(Path(lg.save_dir) == tmp_path for lg in loggers)
 
 
-@pytest.mark.parametrize("group,option", [(g, o) for g in ("callbacks", "loss", "module", "classifier")
-                                          for o in _options(g)])
+@pytest.mark.parametrize(
+    "group,option", [(g, o) for g in ("callbacks", "loss", "module", "classifier") for o in _options(g)]
+)
 def test_other_groups_instantiate(tmp_path, group, option):
-    extra = {"checkpoint": ["classifier.path=${lmac_checkpoint:demo_classifier}"],
-             "factory": ["classifier.spec=conftest:tiny_classifier"]}.get(option, []) if group == "classifier" else []
+    extra = (
+        {
+            "checkpoint": ["classifier.path=${lmac_checkpoint:demo_classifier}"],
+            "factory": ["classifier.spec=conftest:tiny_classifier"],
+        }.get(option, [])
+        if group == "classifier"
+        else []
+    )
     if group == "classifier" and option == "cnn14_speechbrain":
         from audio_fixtures import make_cnn14_folder
+
         make_cnn14_folder(tmp_path / "cnn14", ["a", "b"])
         extra = [f"classifier.folder={tmp_path / 'cnn14'}"]
     node = compose([f"{group}={option}", *extra], tmp_path)[group]
@@ -164,9 +182,11 @@ def test_other_groups_instantiate(tmp_path, group, option):
         concepts = {"concept_names": ["x", "y", "z"]} if "concept_names" in node else {}
         assert instantiate(node, class_names=["a", "b"], **concepts).n_classes == 2
     elif group == "module":
-        from conftest import tiny_classifier, tiny_head
-        from lmac.losses import LMACLoss
         from concept_models import tiny_concept_cnn
+        from conftest import tiny_classifier, tiny_head
+
+        from lmac.losses import LMACLoss
+
         clf = tiny_concept_cnn() if "Concept" in node._target_ else tiny_classifier()
         parts = {"head": tiny_head(clf), "loss": LMACLoss()} if "Explainer" in node._target_ else {}
         assert instantiate(node, classifier=clf, **parts).configure_optimizers() is not None

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import soundfile as sf
 import torch
-
 from conftest import SR
+
 from lmac.audio import AudioStream, load_audio
 from lmac.explainers.windowing import explain_blocks
 from lmac.tasks.explain import collect_inputs, explain_inputs, explain_source, explain_waveform, write_result
@@ -19,8 +19,9 @@ def test_streamed_output_set_equals_the_unbatched_explanation(tmp_path, write_wa
     left = 0.3 * np.sin(2 * np.pi * 330 * t) + 0.05 * rng.standard_normal(len(t))
     path = write_wav("long.wav", np.stack([left, 0.5 * left], 1), sample_rate=44100)
     stream = AudioStream(path, SR, block_frames=5000)  # many blocks, each resampled on its own
-    streamed = explain_source(explainer, stream, stream.length, tmp_path / "streamed", "long", batch_size=3,
-                              source=str(path))
+    streamed = explain_source(
+        explainer, stream, stream.length, tmp_path / "streamed", "long", batch_size=3, source=str(path)
+    )
     whole = explain_waveform(explainer, load_audio(path, SR), None, str(path))  # all windows in one batch
     write_result(whole, tmp_path / "whole")
     for kind in ("explanation", "residual"):
@@ -61,8 +62,12 @@ def test_a_bad_file_mid_stream_leaves_nothing(tmp_path, write_wav, explainer):
     rows = list(explain_inputs(explainer, collect_inputs([str(bad), str(good)]), out, batch_size=2))
     assert rows[0]["status"] == "error" and rows[0]["error"].endswith("contains NaN or infinite samples")
     assert rows[1]["status"] == "ok" and rows[1]["prob_original"] > 0
-    assert sorted(p.name for p in out.rglob("*")) == ["good.explanation.wav", "good.json", "good.png",
-                                                      "good.residual.wav"]
+    assert sorted(p.name for p in out.rglob("*")) == [
+        "good.explanation.wav",
+        "good.json",
+        "good.png",
+        "good.residual.wav",
+    ]
 
 
 def test_collect_inputs(tmp_path, write_wav):
@@ -71,13 +76,19 @@ def test_collect_inputs(tmp_path, write_wav):
         write_wav(f"clips/{name}", np.zeros(10))
     (tmp_path / "clips" / "notes.txt").write_text("not audio")
     clips = tmp_path / "clips"
-    assert collect_inputs([str(clips)]) == [(str(clips / "dog/a.wav"), "dog/a"), (str(clips / "dog/b.flac"), "dog/b"),
-                                            (str(clips / "rain/a.wav"), "rain/a")]
+    assert collect_inputs([str(clips)]) == [
+        (str(clips / "dog/a.wav"), "dog/a"),
+        (str(clips / "dog/b.flac"), "dog/b"),
+        (str(clips / "rain/a.wav"), "rain/a"),
+    ]
     listing = tmp_path / "lists" / "inputs.txt"
     listing.parent.mkdir()
     listing.write_text(f"# two clips\n../clips/dog/b.flac\n\n  {clips / 'rain' / 'a.wav'}  \n")
-    assert collect_inputs([str(listing), "x/other.wav"]) == [(str(listing.parent / "../clips/dog/b.flac"), "b"),
-                                                             (str(clips / "rain/a.wav"), "a"), ("x/other.wav", "other")]
+    assert collect_inputs([str(listing), "x/other.wav"]) == [
+        (str(listing.parent / "../clips/dog/b.flac"), "b"),
+        (str(clips / "rain/a.wav"), "a"),
+        ("x/other.wav", "other"),
+    ]
     with pytest.raises(ValueError, match=r"same output files \(a\)"):
         collect_inputs([str(clips / "dog/a.wav"), str(clips / "rain/a.wav")])
     with pytest.raises(ValueError, match="would overwrite the index"):

@@ -12,7 +12,9 @@ from lmac.cli import main
 @pytest.fixture
 def checkpoint(tmp_path):
     from conftest import tiny_classifier, tiny_head
+
     from lmac.explainers import LMAC
+
     clf = tiny_classifier()
     LMAC(clf, tiny_head(clf)).export(tmp_path / "explainer.pt")
     return str(tmp_path / "explainer.pt")
@@ -45,8 +47,12 @@ def test_two_shards_explain_each_input_once_and_give_the_unsharded_index(tmp_pat
     assert main(["explain", folder, "--checkpoint", checkpoint, "--out", str(split), "--shard", "0/2"]) == 0
     assert sorted(p.name for p in split.glob("c*.json")) == [f"c{i}.json" for i in range(5)]
     assert _without_timing(_index(split)) == _without_timing(_index(whole))  # in input order
-    assert sorted(p.name for p in split.glob("index.*")) == ["index.0-of-2.jsonl", "index.1-of-2.jsonl",
-                                                             "index.csv", "index.json"]
+    assert sorted(p.name for p in split.glob("index.*")) == [
+        "index.0-of-2.jsonl",
+        "index.1-of-2.jsonl",
+        "index.csv",
+        "index.json",
+    ]
     assert main(["explain", folder, "--checkpoint", checkpoint, "--out", str(split), "--shard", "2/2"]) == 2
     assert "shard index must be in [0, count)" in capsys.readouterr().err
 
@@ -65,8 +71,9 @@ def test_a_restarted_run_skips_finished_inputs(tmp_path, folder, checkpoint, cap
     printed = capsys.readouterr().out
     assert "wrote 3 explanation(s) to" in printed and "(2 done by an earlier run)" in printed
     assert (out / "c0.explanation.wav").stat().st_mtime_ns == kept  # not explained again
-    assert [json.loads(line)["input"] for line in journal.read_text().splitlines()] == \
-        [json.loads(line)["input"] for line in lines]
+    assert [json.loads(line)["input"] for line in journal.read_text().splitlines()] == [
+        json.loads(line)["input"] for line in lines
+    ]
     assert len(_index(out)) == 5 and (out / "index.csv").exists()
     # another target is another run: nothing is skipped
     capsys.readouterr()

@@ -10,14 +10,24 @@ from pathlib import Path
 
 import pytest
 import torch
-
 from conftest import tiny_classifier
 from helpers import REPO, run_cli
+
 from lmac.classifiers import save_classifier
 
-TINY = ["experiment=demo_lmac", "classifier=checkpoint", "head.hidden=16", "head.tap_channels=8",
-        "trainer.max_epochs=1", "data.n_train=8", "data.n_val=4", "data.n_test=4", "data.batch_size=2",
-        "data.clip_seconds=0.5", "logger=none"]
+TINY = [
+    "experiment=demo_lmac",
+    "classifier=checkpoint",
+    "head.hidden=16",
+    "head.tap_channels=8",
+    "trainer.max_epochs=1",
+    "data.n_train=8",
+    "data.n_val=4",
+    "data.n_test=4",
+    "data.batch_size=2",
+    "data.clip_seconds=0.5",
+    "logger=none",
+]
 
 
 def _free_port() -> int:
@@ -30,15 +40,51 @@ def test_two_nodes_train_on_different_data_to_the_same_weights_and_export_once(t
     clf = tmp_path / "classifier.pt"
     save_classifier(tiny_classifier(), clf)
     probe, run_dir, port = tmp_path / "probe", tmp_path / "run", _free_port()
-    env = {**os.environ, "WANDB_MODE": "offline", "GLOO_SOCKET_IFNAME": "lo",
-           "PYTHONPATH": os.pathsep.join([str(REPO), str(REPO / "tests" / "training"), os.environ.get("PYTHONPATH", "")])}
-    args = [*TINY, f"classifier.path={clf}", "trainer=ddp_multinode", "trainer.accelerator=cpu", "trainer.devices=1",
-            "+callbacks.probe._target_=rank_probe.RankProbe", f"+callbacks.probe.folder={probe}",
-            f"hydra.run.dir={run_dir}"]  # one folder on every node, as on a shared file system
-    nodes = [subprocess.Popen([sys.executable, "-m", "torch.distributed.run", "--nnodes", "2", "--node-rank", str(rank),
-                               "--nproc-per-node", "1", "--master-addr", "127.0.0.1", "--master-port", str(port),
-                               "-m", "lmac", "train", *args], cwd=REPO, env=env, stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, text=True) for rank in (0, 1)]
+    env = {
+        **os.environ,
+        "WANDB_MODE": "offline",
+        "GLOO_SOCKET_IFNAME": "lo",
+        "PYTHONPATH": os.pathsep.join([str(REPO), str(REPO / "tests" / "training"), os.environ.get("PYTHONPATH", "")]),
+    }
+    args = [
+        *TINY,
+        f"classifier.path={clf}",
+        "trainer=ddp_multinode",
+        "trainer.accelerator=cpu",
+        "trainer.devices=1",
+        "+callbacks.probe._target_=rank_probe.RankProbe",
+        f"+callbacks.probe.folder={probe}",
+        f"hydra.run.dir={run_dir}",
+    ]  # one folder on every node, as on a shared file system
+    nodes = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "torch.distributed.run",
+                "--nnodes",
+                "2",
+                "--node-rank",
+                str(rank),
+                "--nproc-per-node",
+                "1",
+                "--master-addr",
+                "127.0.0.1",
+                "--master-port",
+                str(port),
+                "-m",
+                "lmac",
+                "train",
+                *args,
+            ],
+            cwd=REPO,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for rank in (0, 1)
+    ]
     try:
         logs = [node.communicate(timeout=600)[0] for node in nodes]
     finally:
@@ -70,13 +116,27 @@ def test_slurm_launcher_options_compose_with_their_documented_overrides():
     from hydra.core.global_hydra import GlobalHydra
 
     from lmac.tasks.config import CONFIG_DIR
+
     GlobalHydra.instance().clear()
     with initialize_config_dir(str(CONFIG_DIR), version_base="1.3"):
-        train = compose("train", ["experiment=demo_lmac", "trainer=ddp_multinode", "trainer.num_nodes=4",
-                                  "trainer.devices=8", "hydra/launcher=slurm_ddp", "hydra.launcher.partition=gpu",
-                                  "hydra.launcher.timeout_min=30"], return_hydra_config=True)
-        shards = compose("benchmark", ["hydra/launcher=slurm", "hydra.launcher.partition=gpu",
-                                       "hydra.launcher.gpus_per_task=1"], return_hydra_config=True)
+        train = compose(
+            "train",
+            [
+                "experiment=demo_lmac",
+                "trainer=ddp_multinode",
+                "trainer.num_nodes=4",
+                "trainer.devices=8",
+                "hydra/launcher=slurm_ddp",
+                "hydra.launcher.partition=gpu",
+                "hydra.launcher.timeout_min=30",
+            ],
+            return_hydra_config=True,
+        )
+        shards = compose(
+            "benchmark",
+            ["hydra/launcher=slurm", "hydra.launcher.partition=gpu", "hydra.launcher.gpus_per_task=1"],
+            return_hydra_config=True,
+        )
     launcher = train.hydra.launcher
     assert launcher._target_.endswith("submitit_launcher.SlurmLauncher") and launcher.partition == "gpu"
     assert (launcher.nodes, launcher.tasks_per_node, launcher.gpus_per_node, launcher.timeout_min) == (4, 8, 8, 30)

@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 import torch
-
 from conftest import tiny_classifier
 from helpers import run_cli
+
 from lmac.classifiers import load_classifier, save_classifier
 from lmac.explainers import LMAC
 
@@ -21,9 +21,18 @@ def tiny_classifier_file(tmp_path_factory) -> Path:
 
 
 def _head_args(run_dir, clf_path, *extra):
-    return ["train", "experiment=demo_lmac", "classifier=checkpoint", f"classifier.path={clf_path}",
-            "head.hidden=16", "head.tap_channels=8", "trainer.max_epochs=1", *TINY_DATA,
-            f"hydra.run.dir={run_dir}", *extra]
+    return [
+        "train",
+        "experiment=demo_lmac",
+        "classifier=checkpoint",
+        f"classifier.path={clf_path}",
+        "head.hidden=16",
+        "head.tap_channels=8",
+        "trainer.max_epochs=1",
+        *TINY_DATA,
+        f"hydra.run.dir={run_dir}",
+        *extra,
+    ]
 
 
 def test_train_export_load_explain_and_resume(tmp_path, tiny_classifier_file):
@@ -38,15 +47,23 @@ def test_train_export_load_explain_and_resume(tmp_path, tiny_classifier_file):
         assert key in metrics
     assert list((tmp_path / "run" / "tensorboard").rglob("events.out.tfevents.*"))
     last = tmp_path / "run" / "checkpoints" / "last.ckpt"
-    resumed = run_cli(*_head_args(tmp_path / "resumed", tiny_classifier_file, f"ckpt_path={last}",
-                                  "trainer.max_epochs=2"))
+    resumed = run_cli(
+        *_head_args(tmp_path / "resumed", tiny_classifier_file, f"ckpt_path={last}", "trainer.max_epochs=2")
+    )
     assert resumed.returncode == 0, resumed.stderr[-3000:]
     assert "Restoring states from the checkpoint" in resumed.stderr + resumed.stdout
 
 
 def test_train_classifier_experiment(tmp_path):
-    run = run_cli("train", "experiment=demo_classifier", "classifier.channels=[4,8]", "classifier.n_mels=32",
-                  "trainer.max_epochs=1", *TINY_DATA, f"hydra.run.dir={tmp_path}")
+    run = run_cli(
+        "train",
+        "experiment=demo_classifier",
+        "classifier.channels=[4,8]",
+        "classifier.n_mels=32",
+        "trainer.max_epochs=1",
+        *TINY_DATA,
+        f"hydra.run.dir={tmp_path}",
+    )
     assert run.returncode == 0, run.stderr[-3000:]
     clf = load_classifier(tmp_path / "classifier.pt")
     assert clf.class_names == ["piano", "guitar", "organ", "flute"] and clf.clip_seconds == 0.5
@@ -73,6 +90,8 @@ def test_clip_format_mismatch_is_one_line_and_writes_nothing(tmp_path, tiny_clas
     """The tiny classifier takes 0.5 s windows at 16 kHz; data of another length is refused up front."""
     run = run_cli(*_head_args(tmp_path, tiny_classifier_file, "data.clip_seconds=0.25"))
     assert run.returncode == 2, run.stderr[-3000:]
-    assert run.stderr.strip().splitlines()[-1] == ("lmac train: error: SyntheticDataModule gives 0.25 s clips but the "
-                                                  "classifier's window is 0.5 s: set the data's clip_seconds to 0.5")
+    assert run.stderr.strip().splitlines()[-1] == (
+        "lmac train: error: SyntheticDataModule gives 0.25 s clips but the "
+        "classifier's window is 0.5 s: set the data's clip_seconds to 0.5"
+    )
     assert "Traceback" not in run.stderr and not (tmp_path / "explainer.pt").exists()

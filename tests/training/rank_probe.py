@@ -27,6 +27,14 @@ class RankProbe(L.Callback):
 
     def on_fit_end(self, trainer, pl_module):
         self.folder.mkdir(parents=True, exist_ok=True)
-        (self.folder / f"rank{trainer.global_rank}.json").write_text(json.dumps(
-            {"items": self.items, "initial": self.initial, "weights": self._weights(pl_module),
-             "world_size": trainer.world_size, "node_rank": trainer.node_rank}))
+        (self.folder / f"rank{trainer.global_rank}.json").write_text(
+            json.dumps(
+                {
+                    "items": self.items,
+                    "initial": self.initial,
+                    "weights": self._weights(pl_module),
+                    "world_size": trainer.world_size,
+                    "node_rank": trainer.node_rank,
+                }
+            )
+        )

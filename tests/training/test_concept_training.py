@@ -4,10 +4,10 @@ import functools
 
 import pytest
 import torch
-from torch.utils.data import DataLoader
-
 from concept_models import tiny_concept_cnn
 from conftest import tiny_classifier
+from torch.utils.data import DataLoader
+
 from lmac.data.concepts import ConceptMusic
 from lmac.training import ConceptModule
 

@@ -7,9 +7,9 @@ import lightning as L
 import numpy as np
 import pytest
 import torch
+from conftest import tiny_classifier, tiny_head
 from torch.utils.data import DataLoader
 
-from conftest import tiny_classifier, tiny_head
 from lmac.data import SyntheticMixtures
 from lmac.losses import LMACLoss
 from lmac.training import ClassifierModule, ExplainerModule, ExplanationExamples
@@ -20,8 +20,15 @@ def _loader(n=8):
 
 
 def _trainer(tmp_path, max_epochs=1, **kw):
-    return L.Trainer(max_epochs=max_epochs, accelerator="cpu", logger=False, enable_checkpointing=False,
-                     enable_progress_bar=False, default_root_dir=tmp_path, **kw)
+    return L.Trainer(
+        max_epochs=max_epochs,
+        accelerator="cpu",
+        logger=False,
+        enable_checkpointing=False,
+        enable_progress_bar=False,
+        default_root_dir=tmp_path,
+        **kw,
+    )
 
 
 def test_only_head_parameters_are_optimised(tmp_path):
@@ -30,8 +37,9 @@ def test_only_head_parameters_are_optimised(tmp_path):
     head = tiny_head(clf)
     head_before = [p.clone() for p in head.parameters()]
     module = ExplainerModule(clf, head, LMACLoss(), functools.partial(torch.optim.Adam, lr=1e-2))
-    assert {id(p) for g in module.configure_optimizers().param_groups for p in g["params"]} == \
-        {id(p) for p in head.parameters()}
+    assert {id(p) for g in module.configure_optimizers().param_groups for p in g["params"]} == {
+        id(p) for p in head.parameters()
+    }
     _trainer(tmp_path).fit(module, _loader(), _loader(4))
     assert all(torch.equal(v, clf.state_dict()[k]) for k, v in before.items())  # incl. BN running stats
     assert any(not torch.equal(a, b) for a, b in zip(head_before, head.parameters()))
@@ -39,6 +47,7 @@ def test_only_head_parameters_are_optimised(tmp_path):
 
 def test_explainer_module_logs_class_sensitivity_and_selects_on_faithfulness(tmp_path):
     from lmac.training import TwoClassMixtures
+
     clf = tiny_classifier()
     module = ExplainerModule(clf, tiny_head(clf), LMACLoss(), torch.optim.Adam, mixtures=TwoClassMixtures(share=0.5))
     trainer = _trainer(tmp_path, limit_train_batches=1)
@@ -63,8 +72,11 @@ def test_target_from_prediction_by_default():
 
 def test_label_targets_are_mapped_by_class_name(tmp_path):
     from lmac.data import SyntheticDataModule
+
     clf = tiny_classifier()  # piano, guitar, organ, flute
-    data = SyntheticDataModule("confound", n_train=4, n_val=2, n_test=2, batch_size=2, clip_seconds=0.5)  # guitar, piano
+    data = SyntheticDataModule(
+        "confound", n_train=4, n_val=2, n_test=2, batch_size=2, clip_seconds=0.5
+    )  # guitar, piano
     module = ExplainerModule(clf, tiny_head(clf), LMACLoss(), torch.optim.Adam, target_from="label")
     _trainer(tmp_path, max_steps=1, limit_val_batches=0).fit(module, datamodule=data)
     assert module.label_index.tolist() == [1, 0]
@@ -106,9 +118,15 @@ def test_examples_callback_logs_what_the_report_shows(tmp_path):
     clf = tiny_classifier()
     module = ExplainerModule(clf, tiny_head(clf), LMACLoss(), torch.optim.Adam)
     logger = TensorBoardLogger(tmp_path, name="tb")
-    trainer = L.Trainer(max_epochs=1, accelerator="cpu", logger=logger, enable_checkpointing=False,
-                        enable_progress_bar=False, callbacks=[ExplanationExamples(n_examples=2)],
-                        num_sanity_val_steps=0)
+    trainer = L.Trainer(
+        max_epochs=1,
+        accelerator="cpu",
+        logger=logger,
+        enable_checkpointing=False,
+        enable_progress_bar=False,
+        callbacks=[ExplanationExamples(n_examples=2)],
+        num_sanity_val_steps=0,
+    )
     val = _loader(4)
     trainer.fit(module, _loader(4), val)
     events = EventAccumulator(logger.log_dir, size_guidance={"audio": 0, "images": 0, "tensors": 0})
@@ -144,11 +162,13 @@ def test_eval_mode_message_is_silenced_for_the_frozen_classifier_only(tmp_path):
     n_frozen = len(list(clf.modules()))
     assert _eval_mode_warnings(module, tmp_path) == [
         f"Found {n_frozen + 1} module(s) in eval mode at the start of training. This may lead to unexpected "
-        "behavior during training. If this is intentional, you can ignore this warning."]
+        "behavior during training. If this is intentional, you can ignore this warning."
+    ]
 
 
 def test_sigmoid_classifier_module_learns_multi_hot_labels(tmp_path):
     from lmac.classifiers import MelCNN
+
     torch.manual_seed(0)
     clf = MelCNN(["piano", "guitar", "organ", "flute"], clip_seconds=0.5, n_mels=32, channels=(4, 8), output="sigmoid")
     data = DataLoader(SyntheticMixtures("instruments_multi", "train", 8, clip_seconds=0.5), batch_size=4)
