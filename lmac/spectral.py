@@ -18,7 +18,7 @@ import torch
 import torchaudio
 from torch import nn
 
-__all__ = ["STFTConfig", "STFT", "LogMel", "relative_magnitude"]
+__all__ = ["STFTConfig", "STFT", "LogMel", "relative_magnitude", "standardized_log_magnitude"]
 
 
 @dataclass(frozen=True)
@@ -121,6 +121,16 @@ def relative_magnitude(explanation_wav: torch.Tensor, wav: torch.Tensor, stft: S
     mag_e, _ = stft(explanation_wav)
     mag, _ = stft(wav)
     return (mag_e / mag.clamp_min(1e-8)).clamp(0, 1)
+
+
+def standardized_log_magnitude(mag: torch.Tensor) -> torch.Tensor:
+    """``log(mag + 1e-5)`` standardised per clip (zero mean, unit variance): ``(B, F, frames)`` -> same.
+
+    The input's own spectrum as a z-score: the gain head's ``a * z`` path and the classifier-free
+    control :class:`~lmac.explainers.controls.SpectrumControl` read it.
+    """
+    log_mag = torch.log(mag + 1e-5)
+    return (log_mag - log_mag.mean(dim=(1, 2), keepdim=True)) / log_mag.std(dim=(1, 2), keepdim=True).clamp_min(1e-5)
 
 
 class LogMel(nn.Module):

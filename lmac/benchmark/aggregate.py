@@ -30,6 +30,9 @@ METRICS: dict[str, tuple[str, bool]] = {
     "evidence_share": ("Share", True),
     "si_sdr": ("SI-SDR", True),
     "confound": ("Confound", False),
+    "both_kept": ("Both kept", True),
+    "asked_share": ("Asked share", True),
+    "ab_corr": ("A-vs-B corr", False),
     "rand_corr": ("Rand corr", False),
     "clf_acc": ("Clf acc", True),
 }

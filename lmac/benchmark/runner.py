@@ -7,7 +7,9 @@ timed, and scored by :func:`~lmac.benchmark.scoring.score_with_curves`; each rec
 the mean deletion and insertion curves (``deletion_curve``, ``insertion_curve``: ``curve_steps + 1``
 values). Timing is per clip (batch of one): the median wall time of ``explain()``, next to the
 median time of one classifier forward pass on the same clip measured in the same loop; the first
-clip of each method is explained once untimed first (warm-up). The model-randomisation sanity
+clip of each method is explained once untimed first (warm-up). Items of two sources of known classes
+(:class:`~lmac.data.TwoSources`) are explained for each of their two classes instead, and scored for
+class sensitivity too (:func:`~lmac.benchmark.scoring.score_two_sources`). The model-randomisation sanity
 check runs on the first ``sanity_clips`` clips of ``sanity_setting``.
 
 Examples to listen to: the first ``examples_per_class`` clips of each predicted class in each
@@ -25,6 +27,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 
 import torch
 from torch.utils.data import Dataset
@@ -32,7 +35,7 @@ from tqdm.auto import tqdm
 
 from lmac.benchmark.aggregate import mean_ci
 from lmac.benchmark.rows import clip_row, records_from_rows, row_key
-from lmac.benchmark.scoring import score_with_curves
+from lmac.benchmark.scoring import score_two_sources, score_with_curves
 from lmac.explanation import Explanation
 from lmac.metrics.sanity import model_randomization, passes_randomization
 from lmac.sharding import Shard
@@ -45,6 +48,14 @@ ExampleSink = Callable[[str, str, int, Explanation, int | None], None]
 
 def _device(classifier) -> torch.device:
     return next(classifier.parameters(), torch.empty(0)).device
+
+
+def _first(exp: Explanation) -> Explanation:
+    """The first clip of an explanation, as a one-clip explanation."""
+    return replace(
+        exp,
+        **{k: getattr(exp, k)[:1] for k in ("wav", "explanation_wav", "residual_wav", "saliency", "target")},
+    )
 
 
 def _sync(device: torch.device) -> None:
@@ -194,15 +205,23 @@ class Benchmark:
         shown: Counter,
         on_example: ExampleSink | None,
     ) -> dict:
-        """Explain, time and score clip ``index`` of ``setting``: its row."""
+        """Explain, time and score clip ``index`` of ``setting``: its row.
+
+        A two-source item (``classes``, ``sources``: :class:`~lmac.data.TwoSources`) is explained once
+        for each of its classes in one call (``seconds`` covers both); its scores are the means over
+        the two explanations plus :func:`~lmac.benchmark.scoring.score_two_sources`, ``clf_acc`` is 1
+        when the classifier predicts one of the two classes, and its example is the first class's.
+        """
         device = _device(classifier)
-        wav, stems = self._batch([item], device)
+        pair = "classes" in item
+        wav, stems = self._batch([item, item] if pair else [item], device)
         _sync(device)
         start = time.perf_counter()
         with torch.no_grad():
-            target = classifier(wav).argmax(dim=-1)
+            predicted = classifier(wav[:1]).argmax(dim=-1)
         _sync(device)
         clf_seconds = time.perf_counter() - start
+        target = item["classes"].to(device) if pair else predicted
         explainer.bind_stems(stems)
         if warm_up:
             explainer.explain(wav, target=target)  # warm-up, untimed
@@ -211,13 +230,18 @@ class Benchmark:
         _sync(device)
         seconds = time.perf_counter() - start
         clip_scores, clip_curves = score_with_curves(classifier, exp, stems, self.curve_steps, self.confound)
-        scores = {key: float(value[0]) for key, value in clip_scores.items()}
-        scores["clf_acc"] = float(int(target[0]) == int(item["label"])) if "label" in item else float("nan")
+        scores = {key: float(value.nanmean()) for key, value in clip_scores.items()}
+        if pair:
+            scores |= {key: float(value[0]) for key, value in score_two_sources(exp, item["sources"][None]).items()}
+            scores["clf_acc"] = float(int(predicted[0]) in item["classes"].tolist())
+        else:
+            scores["clf_acc"] = float(int(target[0]) == int(item["label"])) if "label" in item else float("nan")
+        clip_curves = {key: value.mean(dim=0, keepdim=True) for key, value in clip_curves.items()}
         t = int(target[0])
         example = on_example is not None and shown[t] < self.examples_per_class
         if example:
             shown[t] += 1
-            on_example(setting, method, index, exp.detach(), item.get("label"))
+            on_example(setting, method, index, _first(exp.detach()), item.get("label"))
         return clip_row(
             setting,
             method,

@@ -22,8 +22,9 @@ from lmac.metrics import (
     stem_energy_share,
     stem_sounds,
 )
+from lmac.metrics.sensitivity import asked_source_share, both_kept, map_correlation
 
-__all__ = ["score_explanation", "score_with_curves"]
+__all__ = ["score_explanation", "score_two_sources", "score_with_curves"]
 
 
 def score_explanation(
@@ -101,3 +102,33 @@ def score_with_curves(
         {k: v.detach().float().cpu() for k, v in scores.items()},
         {k: v.detach().float().cpu() for k, v in curves.items()},
     )
+
+
+@torch.no_grad()
+def score_two_sources(exp: Explanation, sources: torch.Tensor) -> dict[str, torch.Tensor]:
+    """Class sensitivity on two-class mixtures, each ``(M,)`` on the CPU.
+
+    Args:
+        exp: ``2M`` explanations: mixtures ``0 .. M-1`` explained for their first source's class,
+            then the same mixtures for their second source's class.
+        sources: ``(M, 2, T)`` the two sources of each mixture (they add up to it).
+
+    Returns:
+        ``both_kept`` (1 where each explanation takes more than half of its energy from its own
+        class's source, :func:`~lmac.metrics.sensitivity.both_kept`), ``share_first`` /
+        ``share_second`` (:func:`~lmac.metrics.sensitivity.asked_source_share` of each explanation),
+        ``asked_share`` (their mean) and ``ab_corr`` (the Pearson correlation of the two saliency
+        maps; 1 when the class asked for changes nothing).
+    """
+    n = sources.shape[0]
+    sources = sources.to(exp.explanation_wav.device)
+    first = asked_source_share(exp.explanation_wav[:n], sources)
+    second = asked_source_share(exp.explanation_wav[n:], sources.flip(1))
+    scores = {
+        "both_kept": both_kept(torch.cat([first, second]), torch.arange(n, device=first.device).repeat(2)),
+        "share_first": first,
+        "share_second": second,
+        "asked_share": (first + second) / 2,
+        "ab_corr": map_correlation(exp.saliency[:n], exp.saliency[n:]),
+    }
+    return {k: v.detach().float().cpu() for k, v in scores.items()}

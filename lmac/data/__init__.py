@@ -16,6 +16,7 @@ from lmac.data.musdb import MUSDBDataModule, MUSDBExcerpts
 from lmac.data.noise import NoiseMixer, mix_at_snr
 from lmac.data.songs import LyricSongs, SongsDataModule
 from lmac.data.synthetic import TASKS, SyntheticDataModule, SyntheticMixtures, make_item
+from lmac.data.two_sources import TwoSources, two_source_mixture
 
 __all__ = [
     "AudioDataModule",
@@ -36,6 +37,7 @@ __all__ = [
     "SyntheticDataModule",
     "SyntheticMixtures",
     "TASKS",
+    "TwoSources",
     "check_clip_format",
     "check_files",
     "make_item",
@@ -43,4 +45,5 @@ __all__ = [
     "read_esc50",
     "read_manifest",
     "scan_class_folders",
+    "two_source_mixture",
 ]

@@ -2,6 +2,7 @@
 
 from lmac.explainers.base import Explainer
 from lmac.explainers.concepts import ConceptExplanation, TwoLevelExplainer
+from lmac.explainers.controls import InputReference, SpectrumControl
 from lmac.explainers.factorizations import (
     Factorization,
     NMFFactorization,
@@ -40,4 +41,6 @@ __all__ = [
     "IntegratedGradients",
     "SmoothGrad",
     "GradCAM",
+    "InputReference",
+    "SpectrumControl",
 ]

@@ -28,7 +28,7 @@ from torch import nn
 
 from lmac.checkpoint import amend_config, capture_init
 from lmac.heads.base import HeadOutput, MaskHead
-from lmac.spectral import STFT, STFTConfig
+from lmac.spectral import STFT, STFTConfig, standardized_log_magnitude
 
 __all__ = ["SpectrogramMaskHead", "SpectralGainMaskHead", "FeatureFusion", "BandMap", "bounded_sigmoid", "group_norm"]
 
@@ -209,6 +209,4 @@ class SpectralGainMaskHead(SpectrogramMaskHead):
         gain = self.band_map(
             F.interpolate(self.conv_gain(hidden), size=mag.shape[-1], mode="linear", align_corners=False)
         )
-        log_mag = torch.log(mag + 1e-5)
-        z = (log_mag - log_mag.mean(dim=(1, 2), keepdim=True)) / log_mag.std(dim=(1, 2), keepdim=True).clamp_min(1e-5)
-        return bounded_sigmoid(bias + gain * z, self.logit_bound)
+        return bounded_sigmoid(bias + gain * standardized_log_magnitude(mag), self.logit_bound)

@@ -149,3 +149,36 @@ def test_the_benchmark_gives_every_method_one_grid(exported):
     # a head trained on the default grid cannot join a benchmark on another one
     with pytest.raises(ValueError, match="STFT grid n_fft 512 / hop 128, the benchmark's grid is n_fft 1024"):
         build_methods(_compose(["stft=esc50", "+method@methods.lmac=lmac", f"methods.lmac.path={lmac_path}"]), clf)
+
+
+def test_two_source_mixtures_of_an_esc50_folder_as_the_readme_runs_them(tmp_path):
+    from audio_fixtures import ESC_CLASSES, make_esc50
+
+    root = make_esc50(tmp_path / "ESC-50-master", per_fold=2, seconds=1.0)
+    clf = tiny_classifier(ESC_CLASSES, seconds=1.0)
+    LMAC(clf, tiny_head(clf)).export(tmp_path / "explainer.pt")
+    run_dir = tmp_path / "run"
+    result = run_cli(
+        "benchmark",
+        "experiment=esc50_benchmark",
+        "+setting@settings.two_sources=two_sources",
+        f"data.root={root}",
+        f"classifier.path={tmp_path / 'explainer.pt'}",
+        f"methods.lmac.path={tmp_path / 'explainer.pt'}",
+        *[f"~setting@settings.{s}" for s in ("in_domain", "other_class", "white_noise", "unrelated_source")],
+        "~methods.saliency",
+        "~methods.gradcam",
+        "+method@methods.control=control",
+        "stft=default",  # the tiny head's grid
+        "runner.n_clips=4",
+        "runner.sanity_clips=0",
+        "runner.curve_steps=2",
+        f"hydra.run.dir={run_dir}",
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    records = {r["method"]: r for r in json.loads((run_dir / "results.json").read_text())}
+    assert set(records) == {"lmac", "input", "control"} and {r["setting"] for r in records.values()} == {"two_sources"}
+    assert records["input"]["both_kept"] == 0 and records["input"]["ab_corr"] == 1
+    assert records["control"]["both_kept"] == 0 and 0 <= records["lmac"]["both_kept"] <= 1
+    assert "| Both kept ↑ | Asked share ↑ | A-vs-B corr ↓ |" in (run_dir / "results.md").read_text()

@@ -5,9 +5,9 @@ import torch
 from conftest import tiny_classifier, tiny_head
 
 from lmac.benchmark import Benchmark, score_explanation
-from lmac.data import SyntheticMixtures
+from lmac.data import SyntheticMixtures, TwoSources
 from lmac.data.contamination import Clean, WhiteNoise
-from lmac.explainers import LMAC, Explainer
+from lmac.explainers import LMAC, Explainer, SpectrumControl
 from lmac.explanation import Explanation
 from lmac.metrics import target_prob
 from lmac.spectral import STFTConfig
@@ -173,3 +173,34 @@ def test_records_hold_the_mean_curves_and_examples_are_the_same_clips_for_every_
         calls = [c for c in seen if c[1] == method]
         assert [c[2] for c in calls] == first_of_class  # the first clip of each predicted class
         assert all(c[0] == "in_domain" and len(c[3]) == 1 and c[4] == data[c[2]]["label"] for c in calls)
+
+
+class AskedSourceOracle(Identity):
+    """Explains a two-source mixture with the asked-for source (the runner asks the first class, then the second)."""
+
+    def bind_stems(self, stems):
+        self.stems = stems
+
+    def explain(self, wav, target=None):
+        exp = super().explain(wav, target)
+        exp.explanation_wav = torch.stack([self.stems["first"][0], self.stems["second"][1]])
+        exp.residual_wav = exp.wav - exp.explanation_wav
+        exp.saliency = torch.rand_like(exp.saliency)
+        return exp
+
+
+def test_two_source_mixtures_are_explained_for_each_class_and_a_classifier_free_mask_fails():
+    clf = tiny_classifier()
+    records = Benchmark(curve_steps=2, sanity_clips=0, progress=False).run(
+        clf,
+        {"oracle": AskedSourceOracle(clf), "input": Identity(clf), "control": SpectrumControl(clf)},
+        {"two_sources": TwoSources(_data(4))},
+    )
+    oracle, reference, control = records
+    assert oracle["n"] == 4 and oracle["both_kept"] == 1 and oracle["asked_share"] > 0.9  # sources not orthogonal
+    assert abs(oracle["ab_corr"]) < 0.2
+    assert reference["both_kept"] == 0 and reference["ab_corr"] == 1
+    assert reference["asked_share"] == pytest.approx(0.5, abs=0.1)  # equal energy: each source half of the input
+    # The control never looks at the class asked for: one map for both classes, never both sources kept.
+    assert control["both_kept"] == 0 and control["ab_corr"] == pytest.approx(1)
+    assert reference["fid_in"] <= 0.5  # one prediction, two classes asked for

@@ -10,6 +10,7 @@ from torch import nn
 from lmac.classifiers import TappedClassifier
 from lmac.data.synthetic import make_item
 from lmac.explainers import LMAC
+from lmac.explainers.controls import InputReference, SpectrumControl
 from lmac.explainers.factorizations import (
     NMFFactorization,
     OracleStems,
@@ -78,4 +79,6 @@ ZOO = {
     "integrated-gradients-wave": (lambda c: IntegratedGradients(c, n_steps=4), wave_classifier, False, True),
     "smoothgrad-wave": (lambda c: SmoothGrad(c, n_samples=3), wave_classifier, True, False),
     "gradcam-wave": (GradCAM, wave_classifier, False, True),
+    "control": (SpectrumControl, tiny_classifier, False, True),
+    "input": (InputReference, tiny_classifier, False, True),
 }

@@ -8,7 +8,7 @@ from test_factorizations import write_tiny_sepformer
 from lmac.explainers.base import Explainer
 from lmac.tasks.config import CONFIG_DIR, method_config
 
-BASELINE_MODULES = ("lmac.explainers.lime.", "lmac.explainers.gradients.")
+BASELINE_MODULES = ("lmac.explainers.lime.", "lmac.explainers.gradients.", "lmac.explainers.controls.")
 OPTIONS = sorted(p.stem for p in (CONFIG_DIR / "method").glob("*.yaml") if not p.stem.endswith("_base"))
 METHODS = [m for m in OPTIONS if method_config(m).get("_target_", "").startswith(BASELINE_MODULES)]
 
@@ -22,6 +22,8 @@ def test_every_baseline_has_a_config():
         "integrated_gradients",
         "smoothgrad",
         "gradcam",
+        "control",
+        "input",
     } <= set(METHODS)
 
 

@@ -46,22 +46,20 @@ def test_head_budget_prints_a_row_every_n_steps(monkeypatch, capsys):
 def test_class_sensitivity_mixes_known_sources_and_scores_the_input_as_blind(monkeypatch, capsys):
     recipe = _recipe("class_sensitivity")
     from lmac.data import SyntheticMixtures
+    from lmac.explainers import LMAC, InputReference
 
-    data = SyntheticMixtures("instruments", "test", 8, seed=5)
-    items = [data[i] for i in range(8)]
-    pairs = recipe.pairs_of_classes(items, 4)
-    assert all(items[i]["label"] != items[j]["label"] for i, j in pairs)
-    names = ["piano", "guitar", "organ", "flute"]
-    for gain in (None, -6.0):
-        mix, sources = recipe.mixture_set(items, pairs, names, gain)
+    clips = SyntheticMixtures("instruments", "test", 8, seed=5)
+    for leads, gain in ((True, 0.0), (False, -6.0)):
+        mix, sources, classes = recipe.mixture_set(clips, 4, leads, gain)
+        assert (classes[:, 0] != classes[:, 1]).all()
         assert torch.allclose(sources.sum(1), mix, atol=1e-6) and mix.abs().amax() <= 0.9 + 1e-6
     ratio = sources[:, 1].norm(dim=1) / sources[:, 0].norm(dim=1)
     assert torch.allclose(ratio, torch.full_like(ratio, 10 ** (-6 / 20)), rtol=1e-4)
-    ta = torch.tensor([items[i]["label"] for i, _ in pairs])
-    tb = torch.tensor([items[j]["label"] for _, j in pairs])
-    blind = recipe.score(None, mix, sources, ta, tb)  # the mixture itself, for both classes
-    assert blind["both"] == 0 and math.isclose(blind["a"] + blind["b"], 1, rel_tol=1e-4)
+    blind = recipe.score(InputReference(LMAC.from_pretrained("demo_lmac").classifier), mix, sources, classes)
+    assert blind["both"] == 0 and blind["corr"] == 1 and math.isclose(blind["a"] + blind["b"], 1, rel_tol=1e-4)
     monkeypatch.setattr(sys, "argv", ["class_sensitivity.py", "demo_lmac", "--n", "4", "--gains", "-3"])
     recipe.main()
-    rows = [line for line in capsys.readouterr().out.splitlines() if "| demo_lmac |" in line]
-    assert len(rows) == 2  # leads 0 dB and clips -3 dB
+    out = capsys.readouterr().out.splitlines()
+    assert len([line for line in out if "| demo_lmac |" in line]) == 2  # leads 0 dB and clips -3 dB
+    control = [line.split(" | ") for line in out if "| control |" in line]
+    assert len(control) == 2 and all(row[2] == "0.00" and row[5] == "1.00 |" for row in control)
