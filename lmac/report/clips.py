@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -61,12 +61,15 @@ class ClipView:
             (no gain applied: see :func:`listening_gain`).
         figure: PNG bytes of :func:`~lmac.report.plots.explanation_figure`.
         record: the JSON facts (``method``, ``target_name``, ``prob_*``, ...).
+        sources: for a concept classifier's clip, its level-1 explanations (``"<method>.<rank>"`` ->
+            ``(T,)``, the files ``record["levels"]["sources_wav"]`` names; :mod:`lmac.report.concepts`).
     """
 
     name: str
     audio: dict[str, np.ndarray]
     figure: bytes
     record: dict
+    sources: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def method(self) -> str:
@@ -172,7 +175,11 @@ def read_clip(json_path: str | os.PathLike, name: str | None = None) -> ClipView
     png = json_path.with_name(f"{stem}.png")
     if not png.is_file():
         raise ReportError(f"{png}: missing (partial output folder?)")
-    return ClipView(name or stem, audio, png.read_bytes(), record)
+    sources = {
+        key: _read_wav(json_path.with_name(file), sr, len(explanation))
+        for key, file in record.get("levels", {}).get("sources_wav", {}).items()
+    }
+    return ClipView(name or stem, audio, png.read_bytes(), record, sources)
 
 
 def _is_clip_record(path: Path) -> bool:

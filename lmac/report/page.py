@@ -16,6 +16,7 @@ import numpy as np
 from lmac.atomic import atomic_path
 from lmac.benchmark.aggregate import METRICS, format_cell
 from lmac.report.clips import ClipView, ReportError, listening_gain, read_clip_folder
+from lmac.report.concepts import concept_card
 from lmac.report.media import AUDIO_FORMATS, audio_uri, png_uri, svg_uri
 from lmac.report.run import Run, is_run_folder, read_run
 from lmac.report.run_plots import curves_figure, latency_figure, randomization_figure
@@ -85,6 +86,7 @@ def _clip_card(group: Group, opts: PageOptions) -> dict:
         "seconds": n / sr,
         "heard_seconds": keep / sr,
         "gain_db": 20 * math.log10(gain),
+        "concepts": concept_card(first.record, first.sources, play),
     }
 
 

@@ -55,3 +55,24 @@ def run_dir(tmp_path_factory):
     (run / ".hydra").mkdir()
     (run / ".hydra" / "config.yaml").write_text("runner:\n  n_clips: 3\n")
     return run
+
+
+@pytest.fixture(scope="module")
+def concept_explained(tmp_path_factory):
+    """``lmac explain`` output of a concept classifier (two levels, LIME over 2 NMF components at level 1)
+    on two clips: the JSON holds ``levels`` and names one source file per top concept."""
+    from functools import partial
+
+    from concept_models import BandConcepts
+
+    from lmac.explainers import NMFFactorization, SourceLIME
+    from lmac.explainers.concepts import TwoLevelExplainer
+    from lmac.tasks.concepts import explain_concept_inputs
+
+    root = tmp_path_factory.mktemp("concepts")
+    lime = partial(SourceLIME, factorization=NMFFactorization(n_components=2), n_samples=16, top_k=1, progress=False)
+    explainer = TwoLevelExplainer(BandConcepts(), [lime], top_concepts=2)
+    inputs = collect_inputs(write_inputs(root / "clips", {"tone": 0.5, "chirp": 0.8}))
+    rows = list(explain_concept_inputs(explainer, inputs, root / "out", target="tense"))
+    assert all(row["status"] == "ok" for row in rows)
+    return root / "out"

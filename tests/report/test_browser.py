@@ -10,7 +10,7 @@ import os
 import shutil
 
 import pytest
-from folders import CLIPS, explained, run_dir  # noqa: F401 (fixtures)
+from folders import CLIPS, concept_explained, explained, run_dir  # noqa: F401 (fixtures)
 
 from lmac.report import PageOptions, write_report
 
@@ -97,3 +97,10 @@ def test_benchmark_report_plays_in_chromium_on_every_tab(browser, run_dir, tmp_p
     assert len(widths) >= 5 and all(w > 0 for w in widths) and errors == []
     _, _, errors = _open(browser, page, tmp_path / "sanity.png", tab="tab-sanity")
     assert errors == [] and (tmp_path / "report.png").exists() and (tmp_path / "sanity.png").exists()
+
+
+def test_concept_report_plays_every_source_in_chromium(browser, concept_explained, tmp_path):
+    page = write_report([concept_explained], tmp_path / "report.html")
+    durations, widths, errors = _open(browser, page, tmp_path / "concepts.png")
+    assert len(durations) == 2 * (3 + 2) and all(abs(d - s) < 0.025 for d, s in durations), durations
+    assert len(widths) == 2 * 2 and all(w > 0 for w in widths) and errors == []  # figure and concept chart

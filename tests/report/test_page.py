@@ -10,7 +10,7 @@ from html.parser import HTMLParser
 import numpy as np
 import pytest
 import soundfile as sf
-from folders import CLIPS, explained, run_dir  # noqa: F401 (fixtures)
+from folders import CLIPS, concept_explained, explained, run_dir  # noqa: F401 (fixtures)
 from helpers import run_cli
 
 from lmac.report import PageOptions, ReportError, write_report
@@ -151,3 +151,21 @@ def test_several_explain_folders_give_one_row_each_on_a_clip(explained, tmp_path
     media = Media(html)
     assert len(media.cards) == len(CLIPS) and len(media.audio) == (1 + 2 * 2) * len(CLIPS)
     assert "lmac · out" in html and "lmac-td · other" in html
+
+
+def test_concept_clips_show_the_concept_chart_and_each_concepts_sources(concept_explained):
+    page = write_report([concept_explained], options=PageOptions(audio="flac"))
+    html = page.read_text()
+    media = Media(html)
+    charts = [m for m in media.img if m.get("class") == "chart"]
+    assert len(media.cards) == 2 and len(charts) == 2
+    assert all(m["src"].startswith("data:image/svg+xml;base64,") for m in charts)
+    svg = base64.b64decode(charts[0]["src"].split(",", 1)[1]).decode()
+    assert "high" in svg and "low" in svg and "effect on tense" in svg
+    assert len(media.audio) == 2 * (3 + 2)  # input, explanation, residual + one source per top concept
+    record = json.loads((concept_explained / "tone.json").read_text())
+    card = [c.split("-", 2)[2] for c in media.cards].index("tone")
+    for player, file in zip(media.audio[5 * card + 3 : 5 * card + 5], record["levels"]["sources_wav"].values()):
+        written = sf.read(concept_explained / file, dtype="float32")[0]
+        np.testing.assert_allclose(_decode(player["src"]), written, atol=1e-4)
+    assert "the sounds behind it (level 1)" in html
