@@ -11,7 +11,7 @@ from torch import nn
 
 from lmac.outputs import check_output
 
-__all__ = ["LMACLoss", "masked_in_out", "total_variation"]
+__all__ = ["LMACLoss", "RegressionMaskLoss", "masked_in_out", "total_variation"]
 
 
 def total_variation(x: torch.Tensor) -> torch.Tensor:
@@ -110,4 +110,65 @@ class LMACLoss(nn.Module):
             error = (rebuilt_wav - wav).pow(2).mean(-1)
             terms["consistency"] = (error / wav.pow(2).mean(-1).clamp_min(1e-8)).mean()
             terms["loss"] = terms["loss"] + self.w_consistency * terms["consistency"]
+        return terms
+
+
+class RegressionMaskLoss(nn.Module):
+    """The masked-in / masked-out loss for a regression output (e.g. a concept of a concept
+    classifier, :class:`~lmac.classifiers.concepts.ConceptOutputs`), with L1, total variation and
+    an energy term.
+
+    With ``v`` the target output's value on the input, ``v_in`` / ``v_out`` its value on the
+    explanation / residual and ``r`` its value on a reference (silence: the output with nothing
+    to hear):
+        ``loss_in``  = mean (v_in - v)^2: the explanation alone keeps the value;
+        ``loss_out`` = mean (v_out - r)^2: the residual loses it (back to the reference);
+        ``l1``, ``tv`` as :class:`LMACLoss`;
+        ``energy``   = mean ||explanation||^2 / ||input||^2: the explanation as quiet as possible.
+        Sources of music are sparse in time and frequency, so a mask can keep a source that does not
+        carry the concept at little L1 cost; it cannot keep its energy for free. Together with
+        ``loss_out`` (the residual must lose the concept, so a uniform quieter mask does not pay) it
+        drops the sources the concept does not need.
+        ``loss``     = w_in * loss_in + w_out * loss_out + w_l1 * l1 + w_tv * tv + w_energy * energy.
+    ``output`` is the classifier's output type; it must be ``"regression"``.
+    """
+
+    def __init__(
+        self,
+        w_in: float = 1.0,
+        w_out: float = 1.0,
+        w_l1: float = 0.1,
+        w_tv: float = 0.0,
+        w_energy: float = 1.0,
+        output: str = "regression",
+    ):
+        super().__init__()
+        self.output = check_output(output)
+        if self.output != "regression":
+            raise ValueError(f"RegressionMaskLoss is for regression outputs, not {output}; use LMACLoss")
+        self.weights = {"loss_in": w_in, "loss_out": w_out, "l1": w_l1, "tv": w_tv, "energy": w_energy}
+
+    def forward(
+        self,
+        values_in: torch.Tensor,
+        values_out: torch.Tensor,
+        values: torch.Tensor,
+        reference: torch.Tensor,
+        target: torch.Tensor,
+        sparsity: torch.Tensor,
+        wav: torch.Tensor,
+        explanation_wav: torch.Tensor,
+    ) -> dict[str, torch.Tensor]:
+        """``values_in/out`` and the input's ``values (B, C)``, the reference's ``(C,)``, ``target (B,)``,
+        ``sparsity (B, F, N)``, input and explanation ``(B, T)`` -> named scalar terms."""
+        t = target.long()[:, None]
+        v_in, v_out, v = (x.gather(1, t).squeeze(1) for x in (values_in, values_out, values))
+        terms = {
+            "loss_in": (v_in - v).pow(2).mean(),
+            "loss_out": (v_out - reference.to(v)[target.long()]).pow(2).mean(),
+            "l1": sparsity.abs().mean(),
+            "tv": total_variation(sparsity).mean(),
+            "energy": (explanation_wav.pow(2).sum(-1) / wav.pow(2).sum(-1).clamp_min(1e-12)).mean(),
+        }
+        terms["loss"] = sum(self.weights[k] * terms[k] for k in self.weights)
         return terms

@@ -3,7 +3,7 @@ import math
 import pytest
 import torch
 
-from lmac.losses import LMACLoss, masked_in_out, total_variation
+from lmac.losses import LMACLoss, RegressionMaskLoss, masked_in_out, total_variation
 
 
 def test_terms_hand_computed():
@@ -62,3 +62,23 @@ def test_explainer_module_refuses_a_loss_for_the_other_output_type():
     clf = tiny_classifier()
     with pytest.raises(ValueError, match="LMACLoss\\(..., output=classifier.output\\)"):
         ExplainerModule(clf, tiny_head(clf), LMACLoss(output="sigmoid"), torch.optim.Adam)
+
+
+def test_regression_terms_hand_computed():
+    values = torch.tensor([[1.0, 2.0], [3.0, -1.0]])  # (B, C) on the input
+    values_in = torch.tensor([[1.5, 0.0], [0.0, 0.0]])  # target 0 for clip 0, 1 for clip 1
+    values_out = torch.tensor([[0.0, 9.0], [0.0, 1.0]])
+    reference, target = torch.tensor([0.5, -2.0]), torch.tensor([0, 1])
+    wav = torch.ones(2, 4)
+    explanation = torch.tensor([[1.0, 1.0, 0.0, 0.0], [0.5, 0.5, 0.5, 0.5]])  # energy shares 0.5 and 0.25
+    mask = torch.tensor([[[0.0, 1.0]], [[0.5, 0.5]]])
+    loss = RegressionMaskLoss(w_in=2, w_out=0.5, w_l1=0.1, w_tv=1.0, w_energy=4.0)
+    terms = loss(values_in, values_out, values, reference, target, mask, wav, explanation)
+    assert math.isclose(terms["loss_in"], (0.5**2 + 1.0**2) / 2)  # (1.5 - 1)^2, (0 - (-1))^2
+    assert math.isclose(terms["loss_out"], (0.5**2 + 3.0**2) / 2)  # (0 - 0.5)^2, (1 - (-2))^2
+    assert math.isclose(terms["l1"], 0.5) and math.isclose(terms["tv"], 0.5)
+    assert math.isclose(terms["energy"], 0.375)
+    expected = 2 * 0.625 + 0.5 * 4.625 + 0.1 * 0.5 + 1.0 * 0.5 + 4.0 * 0.375
+    assert math.isclose(terms["loss"], expected, rel_tol=1e-6)
+    with pytest.raises(ValueError, match="regression outputs"):
+        RegressionMaskLoss(output="sigmoid")

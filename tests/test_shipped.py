@@ -83,9 +83,14 @@ def test_shipped_gate_head_finds_the_confound():
 def test_shipped_concept_model_and_its_two_level_explanations():
     from lmac.benchmark.concepts import validate_two_level
     from lmac.data.concepts import ConceptMusic
+    from lmac.explainers.concepts import concept_head
 
     clf = load_classifier(CHECKPOINTS / "demo_concepts.pt")
-    result = validate_two_level(clf, ConceptMusic("demo", 24, seed=ACCEPTANCE_SEED, clip_seconds=clf.clip_seconds), 24)
+    data = ConceptMusic("demo", 24, seed=ACCEPTANCE_SEED, clip_seconds=clf.clip_seconds)
+    result = validate_two_level(clf, data, 24, level1=[concept_head(CHECKPOINTS / "demo_concepts_lmac.pt")])
     assert result["concept_r2"]["brightness"] > 0.8 and result["concept_r2"]["dissonance"] > 0.6
-    assert result["level1_top_source"]["dissonance"] > 0.5  # LIME traces dissonance to the harmony stem
+    lime, lmac = result["level1_top_source"]["lime"], result["level1_top_source"]["lmac"]
+    assert lime["dissonance"] > 0.5  # LIME traces dissonance to the harmony stem
+    assert lmac["dissonance"] > 0.6 and lmac["articulation"] > 0.5  # the concept head: harmony, melody
+    assert lmac["articulation"] > lime["articulation"]  # (LIME puts the drums first for articulation)
     assert min(result["effect_spearman"].values()) > 0.3  # level 2 ranks the concepts as the task does

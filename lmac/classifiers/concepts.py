@@ -16,7 +16,7 @@ import abc
 import torch
 from torch import nn
 
-from lmac.checkpoint import capture_init
+from lmac.checkpoint import build_component, capture_init
 from lmac.classifiers.base import AudioClassifier, name_index
 from lmac.classifiers.demo import MelCNN
 from lmac.spectral import STFTConfig
@@ -124,12 +124,19 @@ class ConceptOutputs(AudioClassifier):
     Explainers run on it explain a concept as they explain a class: ``SourceLIME(ConceptOutputs(clf),
     OracleStems()).explain(wav, target="dissonance")`` regresses the concept's value on the sources.
 
+    A view describes itself by its classifier's class and settings (:meth:`config`), so a head trained
+    on it (an L-MAC head explaining the concepts) is exported and loaded like any other explainer.
+
     Args:
         classifier: the concept classifier (frozen here; it is a child module, so moving this view
-            moves it).
+            moves it), or its stored description ``{"target": class path, "config": init kwargs}``
+            (how :meth:`config` records it; rebuilt without weights, which the view's own state
+            dict then loads).
     """
 
-    def __init__(self, classifier: ConceptClassifier):
+    def __init__(self, classifier: ConceptClassifier | dict):
+        if isinstance(classifier, dict):
+            classifier = build_component(classifier, ConceptClassifier, load_weights=False)
         if not isinstance(classifier, ConceptClassifier):
             raise ValueError(f"{type(classifier).__name__} has no concept layer; a ConceptClassifier is needed")
         super().__init__(classifier.sample_rate, classifier.concept_names, classifier.clip_seconds, "regression")
@@ -151,4 +158,8 @@ class ConceptOutputs(AudioClassifier):
         return self.classifier.feature_transform(layer)
 
     def config(self) -> dict:
-        raise NotImplementedError("ConceptOutputs is a view of a concept classifier; store that classifier instead")
+        """``{"classifier": {"target", "config"}}``: the concept classifier's class and init kwargs (its
+        weights are the view's own state dict); raises ``NotImplementedError`` if that classifier
+        cannot describe itself."""
+        cls = type(self.classifier)
+        return {"classifier": {"target": f"{cls.__module__}.{cls.__qualname__}", "config": self.classifier.config()}}

@@ -14,7 +14,9 @@ with ``confound=1`` can read brightness off the drums' loudness; on ``confound=0
 
 Items are :class:`~lmac.data.base.Item` dicts: ``wav (T,)``, ``stems`` (the four sources,
 ``wav == sum(stems)``), ``label`` (the targets, float ``(C,)``), ``concepts`` (float ``(K,)``),
-``seed``.
+``seed``. With ``labels="concepts"`` the concepts are the labels (``class_names`` are the concept
+names, ``label`` the concepts): the data of a head explaining the concepts
+(:class:`~lmac.classifiers.concepts.ConceptOutputs`).
 """
 
 from __future__ import annotations
@@ -51,11 +53,19 @@ EMOTION_WEIGHTS = torch.tensor(
 )  # valence: dissonance (negative), rhythm stability
 NOISE = 0.05
 SPLITS = ("train", "val", "test", "demo")
+LABELS = {"emotions": EMOTIONS, "concepts": CONCEPTS}
 
 
 def true_effects(concepts: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     """The task's own concept effects on output ``target (B,)``: ``concepts (B, K) * W[target]`` -> ``(B, K)``."""
     return concepts * EMOTION_WEIGHTS.to(concepts)[target.long()]
+
+
+def label_names(labels: str) -> list[str]:
+    """The class names of the task's ``labels`` (``"emotions"`` or ``"concepts"``)."""
+    if labels not in LABELS:
+        raise ValueError(f"unknown labels {labels!r}; choose from {list(LABELS)}")
+    return list(LABELS[labels])
 
 
 def make_concept_item(seed: int, sample_rate: int, clip_seconds: float, confound: float) -> dict:
@@ -92,9 +102,9 @@ class ConceptMusic(Dataset):
         seed: base seed; the same (seed, split, confound, index) always gives the same clip.
         confound: how strongly the drums' level follows the brightness concept (0: not at all).
         sample_rate, clip_seconds: clip format.
+        labels: ``"emotions"`` (arousal, valence) or ``"concepts"`` (see the module docstring).
     """
 
-    class_names = EMOTIONS
     concept_names = CONCEPTS
     stem_names = list(CONCEPT_SYNTHS)
 
@@ -106,9 +116,11 @@ class ConceptMusic(Dataset):
         confound: float = 0.0,
         sample_rate: int = 16000,
         clip_seconds: float = 2.0,
+        labels: str = "emotions",
     ):
         if split not in SPLITS:
             raise ValueError(f"unknown split {split!r}; choose from {list(SPLITS)}")
+        self.labels, self.class_names = labels, label_names(labels)
         if not 0.0 <= float(confound) <= 1.0:
             raise ValueError(f"confound must be in [0, 1], got {confound}")
         self.split, self.n_items, self.seed, self.confound = split, int(n_items), int(seed), float(confound)
@@ -122,7 +134,8 @@ class ConceptMusic(Dataset):
         if not 0 <= index < self.n_items:
             raise IndexError(index)
         seed = int(np.random.SeedSequence([self.seed, self._split_code, index]).generate_state(1)[0])
-        return make_concept_item(seed, self.sample_rate, self.clip_seconds, self.confound)
+        item = make_concept_item(seed, self.sample_rate, self.clip_seconds, self.confound)
+        return {**item, "label": item["concepts"]} if self.labels == "concepts" else item
 
 
 class ConceptMusicDataModule(AudioDataModule):
@@ -134,6 +147,7 @@ class ConceptMusicDataModule(AudioDataModule):
         test_confound: the same for the test split (``None``: as ``confound``).
         batch_size, num_workers, seed, sample_rate, clip_seconds: as :class:`~lmac.data.SyntheticDataModule`.
         cache: keep generated train / val clips in memory (without stems).
+        labels: ``"emotions"`` or ``"concepts"`` (see the module docstring).
     """
 
     concept_names = CONCEPTS
@@ -151,19 +165,22 @@ class ConceptMusicDataModule(AudioDataModule):
         sample_rate: int = 16000,
         clip_seconds: float = 2.0,
         cache: bool = True,
+        labels: str = "emotions",
     ):
         super().__init__(batch_size, num_workers)
         self.sizes = {"train": n_train, "val": n_val, "test": n_test}
         self.confound = float(confound)
         self.test_confound = self.confound if test_confound is None else float(test_confound)
         self.seed, self.sample_rate, self.clip_seconds, self.cache = seed, int(sample_rate), float(clip_seconds), cache
-        self.class_names = list(EMOTIONS)
+        self.labels, self.class_names = labels, label_names(labels)
 
     def dataset(self, split: str) -> ConceptMusic:
         """The generated clips of ``split``, with stems and concepts."""
         self._check_split(split)
         confound = self.test_confound if split == "test" else self.confound
-        return ConceptMusic(split, self.sizes[split], self.seed, confound, self.sample_rate, self.clip_seconds)
+        return ConceptMusic(
+            split, self.sizes[split], self.seed, confound, self.sample_rate, self.clip_seconds, self.labels
+        )
 
     def loader_dataset(self, split: str) -> Dataset:
         data = self.dataset(split)

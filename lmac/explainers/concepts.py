@@ -9,24 +9,34 @@ named concepts, ``outputs = W @ concepts + b``. For the asked output ``t``:
 * **level 1**: for the ``top_concepts`` strongest concepts, which sounds produce them: any explainer
   run on :class:`~lmac.classifiers.concepts.ConceptOutputs` (the concepts as regression outputs),
   e.g. LIME over the sources with the concept's value as the regression target, or an L-MAC head
-  trained on a concept. Each gives a listenable explanation of the concept.
+  trained on the concepts (:func:`concept_head`; ``lmac train experiment=demo_concepts_lmac``). Each
+  gives a listenable explanation of the concept.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 
 import torch
 
 from lmac.classifiers.concepts import ConceptClassifier, ConceptOutputs
 from lmac.explainers.base import Explainer, Target
+from lmac.explainers.lmac import LMAC
 from lmac.explanation import Explanation, _jsonable
 
-__all__ = ["TwoLevelExplainer", "ConceptExplanation", "concept_effects", "relative_effects"]
+__all__ = ["TwoLevelExplainer", "ConceptExplanation", "concept_effects", "relative_effects", "concept_head"]
 
 Level1Factory = Callable[[ConceptOutputs], Explainer]
 """Builds a level-1 explainer on the concept view, e.g. ``functools.partial(SourceLIME, factorization=...)``."""
+
+
+def concept_head(path) -> Level1Factory:
+    """Level-1 factory of an L-MAC head trained on the concepts (an explainer exported by ``lmac train
+    experiment=demo_concepts_lmac``, path or shipped name): loads it on the concept view it is given,
+    refusing a head trained on another classifier (weight fingerprint)."""
+    return partial(LMAC.from_pretrained, path)
 
 
 def concept_effects(concepts: torch.Tensor, weights: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
@@ -98,13 +108,16 @@ class ConceptExplanation:
         ]
 
     def record(self, index: int) -> dict:
-        """Both levels of clip ``index`` as a JSON-friendly dict."""
+        """Both levels of clip ``index`` as a JSON-friendly dict (each level-1 entry with its
+        ``energy_share``: the explanation's energy over the clip's)."""
         batch = len(self.target)
+        energy = next(iter(self.level1.values()))[0].wav[index].pow(2).sum() if self.level1 else torch.ones(())
         level1 = {
             method: [
                 {
                     "rank": r,
                     "concept": self.concept_names[int(exp.target[index])],
+                    "energy_share": float(exp.explanation_wav[index].pow(2).sum() / energy.clamp_min(1e-12)),
                     "extras": _jsonable({k: _clip_part(v, index, batch) for k, v in exp.extras.items()}),
                 }
                 for r, exp in enumerate(exps)

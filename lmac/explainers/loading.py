@@ -10,9 +10,9 @@ import torch
 from lmac.checkpoint import CLASSIFIER_FORMAT, EXPLAINER_FORMAT, CheckpointError, load_checkpoint
 from lmac.classifiers import load_classifier
 from lmac.classifiers.base import AudioClassifier
-from lmac.classifiers.concepts import ConceptClassifier
+from lmac.classifiers.concepts import ConceptClassifier, ConceptOutputs
 from lmac.classifiers.external import import_classifier
-from lmac.explainers.concepts import TwoLevelExplainer
+from lmac.explainers.concepts import Level1Factory, TwoLevelExplainer
 from lmac.explainers.factorizations import NMFFactorization
 from lmac.explainers.lime import SourceLIME
 from lmac.explainers.lmac import LMAC
@@ -28,7 +28,9 @@ def load_explainer(
 ) -> LMAC | TwoLevelExplainer:
     """Load an exported explainer, with the classifier the user names; a concept classifier's checkpoint
     (:class:`~lmac.classifiers.concepts.ConceptClassifier`) gives its two-level explainer
-    (:class:`~lmac.explainers.concepts.TwoLevelExplainer`, LIME over 6 NMF components of the clip at level 1).
+    (:class:`~lmac.explainers.concepts.TwoLevelExplainer`, LIME over 6 NMF components of the clip at level 1),
+    and so does a head trained on its concepts (``experiment=demo_concepts_lmac``), with the head's
+    listenable explanation of each concept first and LIME next to it.
 
     Args:
         checkpoint: an exported explainer (path or the name of a shipped one).
@@ -44,16 +46,27 @@ def load_explainer(
         classifier = import_classifier(classifier)
     if load_checkpoint(checkpoint, (EXPLAINER_FORMAT, CLASSIFIER_FORMAT))["format"] == CLASSIFIER_FORMAT:
         return _two_level(checkpoint, classifier, allow_external, map_location)
-    return LMAC.from_pretrained(
+    if isinstance(classifier, ConceptClassifier):
+        classifier = ConceptOutputs(classifier)
+    explainer = LMAC.from_pretrained(
         checkpoint, classifier=classifier, map_location=map_location, allow_external=allow_external
     )
+    if isinstance(explainer.classifier, ConceptOutputs):  # a head trained on a concept classifier's concepts
+        concepts = explainer.classifier.classifier
+        return _two_level(checkpoint, concepts, allow_external, map_location, [explainer.with_classifier])
+    return explainer
 
 
 def _two_level(
-    checkpoint, classifier: AudioClassifier | None, allow_external: bool, map_location: str | torch.device
+    checkpoint,
+    classifier: AudioClassifier | None,
+    allow_external: bool,
+    map_location: str | torch.device,
+    heads: list[Level1Factory] | None = None,
 ) -> TwoLevelExplainer:
     """A classifier checkpoint explains itself only if it has a concept layer: two levels, with LIME
-    over NMF components of the clip at level 1 (no stems are known for a user's file)."""
+    over NMF components of the clip at level 1 (no stems are known for a user's file), after the
+    level-1 ``heads`` trained on its concepts, if any."""
     classifier = classifier or load_classifier(checkpoint, allow_external)
     if not isinstance(classifier, ConceptClassifier):
         raise CheckpointError(
@@ -62,4 +75,4 @@ def _two_level(
             "classifier"
         )
     lime = partial(SourceLIME, factorization=NMFFactorization(n_components=6), n_samples=300, top_k=2, progress=False)
-    return TwoLevelExplainer(classifier.to(map_location), [lime])
+    return TwoLevelExplainer(classifier.to(map_location), [*(heads or []), lime])

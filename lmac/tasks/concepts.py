@@ -112,7 +112,8 @@ def format_levels(record: dict) -> str:
     for method, ranks in record["level1"].items():
         for entry in ranks:
             selected = entry["extras"].get("selected")
-            sources.setdefault(entry["concept"], []).append(f"{method}: {', '.join(selected) if selected else '-'}")
+            heard = ", ".join(selected) if selected else f"{entry['energy_share']:.0%} of the energy"
+            sources.setdefault(entry["concept"], []).append(f"{method}: {heard}")
     lines = [
         f"  {record['target_name']} = {record['output_value']:.3f} = bias {record['bias']:.3f} + the effects:",
         f"    {'concept':<20}{'value':>8}{'weight':>8}{'effect':>8}{'share':>7}  level 1: the sounds behind it",

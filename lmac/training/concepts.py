@@ -1,15 +1,19 @@
-"""Training a concept-bottleneck classifier: a concept loss and a target loss, jointly."""
+"""Concept classifiers: training one (a concept loss and a target loss), and training an L-MAC head
+that explains its concepts (the regression form of the masked-in / masked-out loss)."""
 
 from __future__ import annotations
 
 import torch
 
-from lmac.classifiers.concepts import ConceptClassifier
+from lmac.classifiers.concepts import ConceptClassifier, ConceptOutputs
+from lmac.heads.base import MaskHead
+from lmac.losses import RegressionMaskLoss
 from lmac.metrics.concepts import concept_r2
+from lmac.metrics.sensitivity import map_correlation, unsaturated_share
 from lmac.outputs import classification_loss
-from lmac.training.modules import ClassifierModule, OptimizerFactory
+from lmac.training.modules import ClassifierModule, ExplainerModule, OptimizerFactory
 
-__all__ = ["ConceptModule"]
+__all__ = ["ConceptModule", "ConceptExplainerModule"]
 
 
 class ConceptModule(ClassifierModule):
@@ -77,3 +81,65 @@ class ConceptModule(ClassifierModule):
             sync_dist=stage != "train",
         )
         return loss
+
+
+class ConceptExplainerModule(ExplainerModule):
+    """Trains a head to explain the concepts of a frozen concept classifier: the head's targets are
+    the concepts of :class:`~lmac.classifiers.concepts.ConceptOutputs`, the loss is
+    :class:`~lmac.losses.RegressionMaskLoss` (the explanation keeps the concept's value, the residual
+    brings it back to its value on silence). Exported like any head (:meth:`explainer`).
+
+    Each clip is explained for one concept, the concepts taking turns along the batch from a random
+    offset (from 0 in validation and test, so those are reproducible). Validation also logs
+    ``mask_mean``, ``unsaturated`` and ``target_corr`` (correlation of the masks for the clip's concept
+    and the next one, as :class:`~lmac.training.ExplainerModule`).
+
+    Args:
+        classifier: the concept view of the frozen classifier.
+        head: the head to train (``n_classes`` = the number of concepts).
+        loss: the regression masked-in / masked-out loss.
+        optimizer: factory taking the head's parameters.
+        grad_clip: maximum gradient norm of the head.
+    """
+
+    def __init__(
+        self,
+        classifier: ConceptOutputs,
+        head: MaskHead,
+        loss: RegressionMaskLoss,
+        optimizer: OptimizerFactory,
+        grad_clip: float | None = 1.0,
+    ):
+        if not isinstance(classifier, ConceptOutputs):
+            raise ValueError(
+                f"a concept head explains the concepts of a ConceptOutputs view, got {type(classifier).__name__}; "
+                "use classifier=concepts_view"
+            )
+        super().__init__(classifier, head, loss, optimizer, mixtures=None, grad_clip=grad_clip)
+
+    def _step(self, batch: dict, stage: str) -> torch.Tensor:
+        wav, k = batch["wav"], self.classifier.n_classes
+        offset = int(torch.randint(k, ())) if stage == "train" else 0
+        target = (torch.arange(len(wav), device=wav.device) + offset) % k
+        with torch.no_grad():
+            values, features = self.classifier.logits_and_features(wav)
+            reference = self.classifier(torch.zeros_like(wav[:1]))[0]  # (K,): each concept on silence
+        out = self.head(wav, features, target)
+        values_in, values_out = self.classifier(torch.cat([out.explanation_wav, out.residual_wav])).chunk(2)
+        terms = self.loss(values_in, values_out, values, reference, target, out.sparsity, wav, out.explanation_wav)
+        log = {f"{stage}/{name}": v for name, v in terms.items()}
+        if stage != "train":
+            with torch.no_grad():
+                swapped = self.head(wav, features, (target + 1) % k).mask
+            log[f"{stage}/mask_mean"] = out.mask.mean()
+            log[f"{stage}/unsaturated"] = unsaturated_share(out.mask).mean()
+            log[f"{stage}/target_corr"] = map_correlation(out.mask, swapped).mean()
+        self.log_dict(
+            log,
+            prog_bar=stage != "train",
+            on_epoch=True,
+            on_step=False,
+            batch_size=len(wav),
+            sync_dist=stage != "train",
+        )
+        return terms["loss"]

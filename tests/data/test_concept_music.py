@@ -68,3 +68,18 @@ def test_data_module_splits_and_cache():
     batch = next(iter(dm.train_dataloader()))
     assert set(batch) == {"wav", "label", "concepts", "seed"} and batch["label"].shape == (2, 2)
     assert dm.class_names == ["arousal", "valence"] and dm.concept_names == CONCEPTS
+
+
+def test_concepts_as_labels_for_a_head_that_explains_them():
+    emotions, concepts = (
+        ConceptMusic("val", 1, clip_seconds=0.25),
+        ConceptMusic("val", 1, clip_seconds=0.25, labels="concepts"),
+    )
+    assert concepts.class_names == CONCEPTS and emotions.class_names == ["arousal", "valence"]
+    assert torch.equal(concepts[0]["label"], emotions[0]["concepts"]) and torch.equal(
+        concepts[0]["wav"], emotions[0]["wav"]
+    )
+    data = ConceptMusicDataModule(n_train=2, n_val=1, n_test=1, clip_seconds=0.25, labels="concepts")
+    assert data.class_names == CONCEPTS and data.dataset("test").class_names == CONCEPTS
+    with pytest.raises(ValueError, match="unknown labels 'moods'"):
+        ConceptMusic("val", 1, labels="moods")

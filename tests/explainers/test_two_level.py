@@ -5,11 +5,16 @@ from functools import partial
 
 import pytest
 import torch
-from concept_models import BandConcepts, two_tones
+from concept_models import BandConcepts, tiny_concept_cnn, two_tones
+from conftest import SR
 
+from lmac.checkpoint import CheckpointError, fingerprint
 from lmac.classifiers import ConceptOutputs
-from lmac.explainers import OracleStems, SourceLIME
-from lmac.explainers.concepts import TwoLevelExplainer, concept_effects, relative_effects
+from lmac.data.concepts import ConceptMusic
+from lmac.explainers import LMAC, OracleStems, SourceLIME
+from lmac.explainers.concepts import TwoLevelExplainer, concept_effects, concept_head, relative_effects
+from lmac.explainers.loading import load_explainer
+from lmac.heads import SpectrogramMaskHead
 
 
 def _explainer(classifier, top_concepts=2):
@@ -70,3 +75,26 @@ def test_concept_view_and_errors(classifier):
     assert clf.concept_index("high") == 1
     with pytest.raises(ValueError, match="unknown concept"):
         clf.concept_index("loud")
+
+
+def test_a_head_on_the_concepts_is_exported_and_loaded_as_level_one_next_to_lime(tmp_path):
+    clf = tiny_concept_cnn(seconds=0.5)
+    view = ConceptOutputs(clf)
+    head = SpectrogramMaskHead(view.feature_shapes(), view.n_classes, SR, n_bands=8, hidden=8, tap_channels=4)
+    LMAC(view, head).export(tmp_path / "head.pt")
+    explainer = load_explainer(tmp_path / "head.pt")
+    assert isinstance(explainer, TwoLevelExplainer) and [e.name for e in explainer.level1] == ["lmac", "lime"]
+    assert fingerprint(explainer.classifier) == fingerprint(clf)
+    wav = ConceptMusic("demo", 1, clip_seconds=0.5)[0]["wav"][None]
+    levels = explainer.explain_levels(wav, target="valence")
+    direct = LMAC(view, head).explain(wav, target=levels.top[:, 1])
+    assert torch.allclose(levels.level1["lmac"][1].explanation_wav, direct.explanation_wav)
+    assert levels.level1["lmac"][1].target.tolist() == levels.top[:, 1].tolist()
+    entry = levels.record(0)["level1"]["lmac"][0]
+    assert 0 < entry["energy_share"] < 1 and entry["concept"] == clf.concept_names[int(levels.top[0, 0])]
+    with torch.no_grad():
+        clf.fc.bias += 1.0  # another classifier: the head is refused
+    with pytest.raises(CheckpointError, match="fingerprint"):
+        load_explainer(tmp_path / "head.pt", classifier=clf)
+    with pytest.raises(CheckpointError, match="fingerprint"):
+        TwoLevelExplainer(clf, [concept_head(tmp_path / "head.pt")])

@@ -77,3 +77,49 @@ def test_a_classifier_without_concepts_is_refused(tmp_path, write_wav):
     run = run_cli("explain", str(clip), "--checkpoint", str(tmp_path / "plain.pt"), "--out", str(tmp_path / "o"))
     assert run.returncode == 2 and "without a concept layer" in run.stderr and len(run.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "o").exists()
+
+
+@pytest.fixture(scope="module")
+def concept_head_checkpoint(tmp_path_factory, concept_checkpoint):
+    run_dir = tmp_path_factory.mktemp("concepts_lmac")
+    tiny = [o for o in TINY if not o.startswith("classifier.")] + [
+        "head.hidden=8",
+        "head.tap_channels=4",
+        "head.n_bands=8",
+    ]
+    run = run_cli(
+        "train",
+        "experiment=demo_concepts_lmac",
+        f"classifier.classifier.path={concept_checkpoint}",
+        "logger=csv",
+        *tiny,
+        f"hydra.run.dir={run_dir}",
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    metrics = (run_dir / "csv" / "version_0" / "metrics.csv").read_text()
+    for key in ("train/loss_in", "train/loss_out", "train/energy", "val/target_corr", "test/loss"):
+        assert key in metrics
+    return run_dir / "explainer.pt"
+
+
+def test_explain_with_a_concept_head_writes_both_methods_and_the_report_shows_them(
+    tmp_path, concept_checkpoint, concept_head_checkpoint
+):
+    from lmac.audio import save_audio
+
+    save_audio(tmp_path / "song.wav", ConceptMusic("demo", 1, clip_seconds=0.5)[0]["wav"], 16000)
+    out = tmp_path / "out"
+    argv = ["--checkpoint", str(concept_head_checkpoint), "--target", "arousal", "--out", str(out)]
+    run = run_cli("explain", str(tmp_path / "song.wav"), *argv)
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert "lmac: " in run.stdout and "of the energy" in run.stdout and "lime: " in run.stdout
+    record = json.loads((out / "song.json").read_text())
+    assert record["method"] == "two-level" and list(record["levels"]["level1"]) == ["lmac", "lime"]
+    files = record["levels"]["sources_wav"]
+    assert sorted(files) == ["lime.1", "lime.2", "lmac.1", "lmac.2"] and all(
+        (out / f).is_file() for f in files.values()
+    )
+    report = run_cli("report", str(out))
+    assert report.returncode == 0, report.stderr[-3000:]
+    html = (out / "report.html").read_text()
+    assert html.count("data:image/svg+xml") == 1 and "the sounds behind it (level 1)" in html

@@ -95,11 +95,20 @@ def _concepts_mismatch(cfg, option: str, data) -> bool:
     """A concept classifier needs concept data, and a concept experiment a concept classifier: each
     mismatch is refused in one line (True when this pair is one)."""
     concept_data, concept_model = hasattr(data, "concept_names"), option == "concept_cnn"
+    concept_head, view = "ConceptExplainer" in cfg.module._target_, option == "concepts_view"
+    if view and not concept_head:  # the concepts as classes: no other data has them (nor a sigmoid output)
+        with pytest.raises(Exception, match="classes|Hz|samples|output"):
+            build_module(cfg, data)
+        return True
+    if concept_head and not view and not option.endswith("_pretrained"):  # a concept head needs the view
+        with pytest.raises(Exception, match="ConceptOutputs view|regression outputs"):  # Hydra wraps the ValueError
+            build_module(cfg, data)
+        return True
     if concept_model and not concept_data:
         with pytest.raises(ClipFormatError, match="needs data with concepts"):
             build_module(cfg, data)
         return True
-    if concept_data and not concept_model and not option.endswith("_pretrained"):
+    if concept_data and not (concept_model or view or option.endswith("_pretrained")):
         with pytest.raises(Exception, match="concept layer"):  # Hydra wraps the ValueError
             build_module(cfg, data)
         return True
@@ -185,10 +194,14 @@ def test_other_groups_instantiate(tmp_path, group, option):
         from concept_models import tiny_concept_cnn
         from conftest import tiny_classifier, tiny_head
 
-        from lmac.losses import LMACLoss
+        from lmac.classifiers import ConceptOutputs
+        from lmac.losses import LMACLoss, RegressionMaskLoss
 
         clf = tiny_concept_cnn() if "Concept" in node._target_ else tiny_classifier()
         parts = {"head": tiny_head(clf), "loss": LMACLoss()} if "Explainer" in node._target_ else {}
+        if "ConceptExplainer" in node._target_:  # a head on the concepts, as regression outputs
+            clf = ConceptOutputs(clf)
+            parts = {"head": tiny_head(clf), "loss": RegressionMaskLoss()}
         assert instantiate(node, classifier=clf, **parts).configure_optimizers() is not None
     else:
         assert instantiate(node) is not None
