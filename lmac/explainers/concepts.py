@@ -111,13 +111,14 @@ class ConceptExplanation:
         """Both levels of clip ``index`` as a JSON-friendly dict (each level-1 entry with its
         ``energy_share``: the explanation's energy over the clip's)."""
         batch = len(self.target)
-        energy = next(iter(self.level1.values()))[0].wav[index].pow(2).sum() if self.level1 else torch.ones(())
         level1 = {
             method: [
                 {
                     "rank": r,
                     "concept": self.concept_names[int(exp.target[index])],
-                    "energy_share": float(exp.explanation_wav[index].pow(2).sum() / energy.clamp_min(1e-12)),
+                    "energy_share": float(
+                        exp.explanation_wav[index].pow(2).sum() / exp.wav[index].pow(2).sum().clamp_min(1e-12)
+                    ),
                     "extras": _jsonable({k: _clip_part(v, index, batch) for k, v in exp.extras.items()}),
                 }
                 for r, exp in enumerate(exps)
