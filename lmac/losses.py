@@ -11,7 +11,15 @@ from torch import nn
 
 from lmac.outputs import check_output
 
-__all__ = ["LMACLoss", "RegressionMaskLoss", "masked_in_out", "total_variation"]
+__all__ = [
+    "LMACLoss",
+    "RegressionMaskLoss",
+    "masked_in_out",
+    "total_variation",
+    "oracle_mask",
+    "masked_in_similarity",
+    "guidance_bce",
+]
 
 
 def total_variation(x: torch.Tensor) -> torch.Tensor:
@@ -44,6 +52,33 @@ def masked_in_out(
     return F.cross_entropy(logits_in, target, reduction="none"), -torch.log1p(-p_out.clamp(max=1 - 1e-6))
 
 
+def oracle_mask(clean_mag: torch.Tensor, threshold: float = 0.35) -> torch.Tensor:
+    """The target source's binarised oracle mask, as SpeechBrain's L-MAC fine-tuning builds it:
+    ``log1p |S| >= threshold * max(log1p |S|)`` per clip. ``clean_mag (B, F, N)`` -> ``(B, F, N)`` in {0, 1};
+    a silent source gives an all-zero mask."""
+    log_clean = torch.log1p(clean_mag)
+    peak = log_clean.flatten(1).amax(dim=1)[:, None, None]
+    return ((log_clean >= threshold * peak) & (peak > 0)).float()
+
+
+def masked_in_similarity(saliency: torch.Tensor, mag: torch.Tensor, clean_mag: torch.Tensor) -> torch.Tensor:
+    """How much the masked-in input looks like the clean target source: the cosine (normalised dot product,
+    not mean-centred: SpeechBrain's ``crosscortype="dotp"``) between ``log1p |S|`` and ``saliency * log1p |X|``.
+
+    ``saliency``, ``mag`` (the input's ``|X|``) and ``clean_mag`` (the source's ``|S|``), all ``(B, F, N)`` on
+    one grid -> ``(B,)`` in [0, 1] (0 for a silent source)."""
+    clean = torch.log1p(clean_mag).flatten(1)
+    masked_in = (saliency * torch.log1p(mag)).flatten(1)
+    return F.cosine_similarity(clean, masked_in, dim=1, eps=1e-8)
+
+
+def guidance_bce(saliency: torch.Tensor, clean_mag: torch.Tensor, threshold: float = 0.35) -> torch.Tensor:
+    """Binary cross-entropy between the mask and the source's :func:`oracle_mask`, averaged over the bins:
+    ``(B, F, N)`` each -> ``(B,)``."""
+    target = oracle_mask(clean_mag, threshold)
+    return F.binary_cross_entropy(saliency.clamp(0, 1), target, reduction="none").flatten(1).mean(dim=1)
+
+
 class LMACLoss(nn.Module):
     """Masked-in / masked-out loss with L1 and total-variation regularisers.
 
@@ -59,10 +94,18 @@ class LMACLoss(nn.Module):
         input's power per clip (``10 ** (-SNR / 10)``: 0.01 at 20 dB, whatever the level)
         (only when ``wav`` and ``rebuilt_wav`` are given; a head whose two parts are decoded
         separately, like LMAC-TD's, need not add up to the input otherwise).
+        ``guide``    = guidance (L-MAC FT, the paper's fine-tuning stage; only when the target source's
+        magnitude ``clean_mag`` is given): :func:`guidance_bce` between the saliency and the source's
+        :func:`oracle_mask`, on the clips whose masked-in input is already close to the source
+        (:func:`masked_in_similarity` >= ``gate_threshold``; 0 elsewhere), averaged over the batch.
+        ``guided`` is the share of such clips (logged, not weighted). With ``w_guide > 0`` the L1 and TV
+        terms leave the guided clips out (as SpeechBrain's recipe does: there the oracle, not sparsity,
+        says how much to keep).
         ``loss``     = w_in * loss_in + w_out * loss_out + w_l1 * l1 + w_tv * tv
-        (+ w_consistency * consistency).
+        (+ w_consistency * consistency) (+ w_guide * guide).
 
-    Paper defaults (L-MAC): w_in 4, w_out 0.2, w_l1 0.4, w_tv 0; consistency off (0).
+    Paper defaults (L-MAC): w_in 4, w_out 0.2, w_l1 0.4, w_tv 0; consistency off (0); guidance off (0;
+    SpeechBrain's fine-tuning stage uses 4, oracle threshold 0.35, gate 0.6).
     ``output`` is the classifier's output type (``classifier.output``, passed at wiring time).
     """
 
@@ -73,6 +116,9 @@ class LMACLoss(nn.Module):
         w_l1: float = 0.4,
         w_tv: float = 0.0,
         w_consistency: float = 0.0,
+        w_guide: float = 0.0,
+        oracle_threshold: float = 0.35,
+        gate_threshold: float = 0.6,
         output: str = "softmax",
     ):
         super().__init__()
@@ -84,6 +130,7 @@ class LMACLoss(nn.Module):
             )
         self.weights = {"loss_in": w_in, "loss_out": w_out, "l1": w_l1, "tv": w_tv}
         self.w_consistency = float(w_consistency)
+        self.w_guide, self.oracle_threshold, self.gate_threshold = float(w_guide), oracle_threshold, gate_threshold
 
     def forward(
         self,
@@ -93,19 +140,36 @@ class LMACLoss(nn.Module):
         sparsity: torch.Tensor,
         wav: torch.Tensor | None = None,
         rebuilt_wav: torch.Tensor | None = None,
+        saliency: torch.Tensor | None = None,
+        mag: torch.Tensor | None = None,
+        clean_mag: torch.Tensor | None = None,
     ) -> dict[str, torch.Tensor]:
         """``logits_in/out (B, C)``, ``target (B,)``, ``sparsity (B, F, N)``, optionally the input
-        ``wav (B, T)`` and ``rebuilt_wav`` = explanation + residual ``(B, T)`` -> named scalar terms."""
+        ``wav (B, T)`` and ``rebuilt_wav`` = explanation + residual ``(B, T)``, and for guidance the
+        ``saliency``, the input's ``mag`` and the target source's ``clean_mag`` (``(B, F', N')`` each, on the
+        saliency's grid) -> named scalar terms."""
         if self.w_consistency and (wav is None or rebuilt_wav is None):
             raise ValueError("w_consistency > 0 needs wav and rebuilt_wav")
+        has_source = clean_mag is not None
+        if self.w_guide and (not has_source or saliency is None or mag is None):
+            raise ValueError(
+                "w_guide > 0 needs the saliency, the input's magnitude and the explained class's stem "
+                "(train on data with stems; the built-in data: data.cache_stems=true)"
+            )
         loss_in, loss_out = masked_in_out(logits_in, logits_out, target, self.output)
-        terms = {
-            "loss_in": loss_in.mean(),
-            "loss_out": loss_out.mean(),
-            "l1": sparsity.abs().mean(),
-            "tv": total_variation(sparsity).mean(),
-        }
+        terms = {"loss_in": loss_in.mean(), "loss_out": loss_out.mean()}
+        keep = torch.ones_like(loss_in)  # clips the regularisers act on
+        if has_source:
+            gate = (masked_in_similarity(saliency, mag, clean_mag) >= self.gate_threshold).float()
+            terms["guide"] = (guidance_bce(saliency, clean_mag, self.oracle_threshold) * gate).mean()
+            terms["guided"] = gate.mean()
+            if self.w_guide:
+                keep = 1 - gate
+        terms["l1"] = (sparsity.abs().flatten(1).mean(dim=1) * keep).mean()
+        terms["tv"] = (total_variation(sparsity) * keep).mean()
         terms["loss"] = sum(self.weights[k] * terms[k] for k in self.weights)
+        if has_source:
+            terms["loss"] = terms["loss"] + self.w_guide * terms["guide"]
         if wav is not None and rebuilt_wav is not None:
             error = (rebuilt_wav - wav).pow(2).mean(-1)
             terms["consistency"] = (error / wav.pow(2).mean(-1).clamp_min(1e-8)).mean()

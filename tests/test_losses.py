@@ -3,7 +3,14 @@ import math
 import pytest
 import torch
 
-from lmac.losses import LMACLoss, RegressionMaskLoss, masked_in_out, total_variation
+from lmac.losses import (
+    LMACLoss,
+    RegressionMaskLoss,
+    masked_in_out,
+    masked_in_similarity,
+    oracle_mask,
+    total_variation,
+)
 
 
 def test_terms_hand_computed():
@@ -82,3 +89,46 @@ def test_regression_terms_hand_computed():
     assert math.isclose(terms["loss"], expected, rel_tol=1e-6)
     with pytest.raises(ValueError, match="regression outputs"):
         RegressionMaskLoss(output="sigmoid")
+
+
+def _spectra(log_values) -> torch.Tensor:
+    """Magnitudes whose ``log1p`` are ``log_values``, as ``(B, 1, N)``."""
+    return torch.expm1(torch.tensor(log_values, dtype=torch.float32))[:, None, :]
+
+
+def test_oracle_mask_keeps_bins_above_a_share_of_the_peak_log_magnitude():
+    clean = _spectra([[1.0, 0.0, 0.3, 0.4]])  # threshold 0.35 x 1.0
+    assert oracle_mask(clean, 0.35).tolist() == [[[1.0, 0.0, 0.0, 1.0]]]
+    assert oracle_mask(torch.zeros(1, 2, 3)).sum() == 0  # a silent source guides nothing
+
+
+def test_masked_in_similarity_is_the_cosine_of_log_magnitudes():
+    clean, mag = _spectra([[1.0, 0.0]]), _spectra([[1.0, 1.0]])
+    for saliency, expected in ([1.0, 1.0], 2**-0.5), ([1.0, 0.0], 1.0), ([0.0, 1.0], 0.0):
+        value = masked_in_similarity(torch.tensor([[saliency]]), mag, clean).item()
+        assert math.isclose(value, expected, abs_tol=1e-6)
+    assert masked_in_similarity(torch.ones(1, 1, 2), mag, torch.zeros(1, 1, 2)).item() == 0
+
+
+def test_guidance_gate_leaves_out_clips_below_the_threshold():
+    # clip 0: masked-in input close to the source (cosine 0.98); clip 1: cosine 0.5 < 0.6
+    clean = _spectra([[1.0, 0.0], [1.0, 0.0]])
+    mag = _spectra([[1.0, 1.0], [1.0, 3**0.5]])
+    saliency = torch.tensor([[[1.0, 0.2]], [[1.0, 1.0]]], requires_grad=True)
+    logits, target = torch.zeros(2, 2), torch.tensor([0, 1])
+    loss = LMACLoss(w_guide=4.0, w_l1=1.0)
+    terms = loss(logits, logits, target, saliency, saliency=saliency, mag=mag, clean_mag=clean)
+    assert terms["guided"].item() == 0.5
+    # oracle [1, 0]: BCE of clip 0 = (0 - log 0.8) / 2, averaged over the batch of 2; clip 1 adds nothing
+    assert math.isclose(terms["guide"].item(), -math.log(0.8) / 4, rel_tol=1e-5)
+    assert math.isclose(terms["l1"].item(), (0 + 1.0) / 2, rel_tol=1e-6)  # L1 skips the guided clip
+    (grad,) = torch.autograd.grad(terms["guide"], saliency)
+    assert grad[1].abs().sum() == 0 and grad[0].abs().sum() > 0
+    unguided = LMACLoss(w_l1=1.0)(logits, logits, target, saliency, saliency=saliency, mag=mag, clean_mag=clean)
+    assert math.isclose(unguided["l1"].item(), 0.8, rel_tol=1e-6)  # guidance off: logged, L1 on every clip
+    assert math.isclose(terms["loss"].item() - unguided["loss"].item(), 4 * terms["guide"].item() - 0.3, rel_tol=1e-5)
+
+
+def test_guidance_needs_the_explained_class_stem():
+    with pytest.raises(ValueError, match="cache_stems"):
+        LMACLoss(w_guide=1.0)(torch.zeros(1, 2), torch.zeros(1, 2), torch.tensor([0]), torch.zeros(1, 2, 2))

@@ -20,7 +20,7 @@ from lmac.explainers.base import Explainer, Target
 from lmac.explanation import Explanation
 from lmac.heads.base import MaskHead
 
-__all__ = ["LMAC"]
+__all__ = ["LMAC", "init_head_from"]
 
 
 class LMAC(nn.Module, Explainer):
@@ -142,3 +142,32 @@ def check_classifier_matches(classifier: AudioClassifier, payload: dict, path) -
             f"{path}: head was trained on another classifier (weights fingerprint differs); "
             "retrain the head for this classifier"
         )
+
+
+def init_head_from(head: MaskHead, classifier: AudioClassifier, path: str | os.PathLike) -> None:
+    """Start ``head`` from the trained head of the explainer exported at ``path`` (a file or a shipped name
+    such as ``"demo_lmac"``): a second training stage (L-MAC FT). Refuses an explainer trained on another
+    classifier (:func:`check_classifier_matches`) or whose head is another class or configuration."""
+    payload = load_checkpoint(path, (EXPLAINER_FORMAT,))
+    check_classifier_matches(classifier, payload, path)
+    stored, name = payload["head"], f"{type(head).__module__}.{type(head).__qualname__}"
+    if stored["target"] != name:
+        raise CheckpointError(f"{path}: its head is a {stored['target']}, this run trains a {name}")
+    differ = _config_differences(head, stored.get("config") or {})
+    if differ:
+        raise CheckpointError(
+            f"{path}: its head was built with other settings ({differ}); use the same head configuration"
+        )
+    head.load_state_dict(stored["state_dict"])
+
+
+def _config_differences(head: MaskHead, stored: dict) -> str:
+    """``"name=stored value, ..."`` for the init kwargs where ``head`` differs from a stored head's
+    (empty when they agree, or when ``head`` cannot describe itself: its weights' keys and shapes are
+    then checked by ``load_state_dict``)."""
+    try:
+        config = head.config()
+    except NotImplementedError:
+        return ""
+    names = sorted(set(config) | set(stored))
+    return ", ".join(f"{k}={stored.get(k)!r}" for k in names if config.get(k) != stored.get(k))

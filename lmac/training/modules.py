@@ -11,14 +11,15 @@ import torch
 from lmac.classifiers import AudioClassifier, save_classifier
 from lmac.data.labels import data_label_map, targets_from_labels
 from lmac.explainers.factorizations import OracleStems
-from lmac.explainers.lmac import LMAC
+from lmac.explainers.lmac import LMAC, init_head_from
 from lmac.heads.base import MaskHead
 from lmac.losses import LMACLoss
 from lmac.metrics import faithfulness, fidelity_in
 from lmac.metrics.sensitivity import asked_source_share, both_kept, map_correlation, unsaturated_share
 from lmac.outputs import classification_accuracy, classification_loss
+from lmac.spectral import STFT
 from lmac.training.frozen import quiet_frozen_eval_warning
-from lmac.training.mixtures import ExplainRows, TwoClassMixtures
+from lmac.training.mixtures import ExplainRows, TwoClassMixtures, class_stems
 
 __all__ = ["ExplainerModule", "ClassifierModule"]
 
@@ -55,6 +56,11 @@ class ExplainerModule(_StagedModule):
     mixtures where both explanations keep their own source) and ``faithful`` =
     ``fid_in + ff + mix_both``, the key heads are selected on (``mix_both`` counts 0 without mixtures).
 
+    Guidance (L-MAC FT): when the batch carries stems, each row carries the stem of its explained class
+    (the stem named like the class; :func:`~lmac.training.mixtures.class_stems`), and the loss gets the
+    saliency, the row's magnitude and that stem's magnitude on the head's grid, so it can log (and, with
+    ``w_guide > 0``, train) its ``guide`` term. ``init_from`` starts the head from a trained explainer's.
+
     Args:
         classifier: frozen classifier (its parameters never reach the optimizer).
         head: the head to train.
@@ -65,6 +71,9 @@ class ExplainerModule(_StagedModule):
             labels: one present class per clip, drawn at random).
         mixtures: makes the two-class mixtures (``None``: single clips only).
         grad_clip: maximum gradient norm, applied by the Trainer (see :meth:`configure_gradient_clipping`).
+        init_from: an exported explainer (a path or a shipped name such as ``"demo_lmac"``) whose head
+            this one starts from; it must be for this classifier and this head configuration
+            (:func:`~lmac.explainers.lmac.init_head_from`).
     """
 
     def __init__(
@@ -76,6 +85,7 @@ class ExplainerModule(_StagedModule):
         target_from: str = "prediction",
         mixtures: TwoClassMixtures | None = None,
         grad_clip: float | None = 1.0,
+        init_from: str | None = None,
     ):
         super().__init__()
         if target_from not in ("prediction", "label"):
@@ -91,6 +101,8 @@ class ExplainerModule(_StagedModule):
                 "set module.mixtures=null"
             )
         self.classifier = classifier.freeze()
+        if init_from is not None:
+            init_head_from(head, self.classifier, init_from)
         self.head, self.loss, self.optimizer_factory = head, loss, optimizer
         self.target_from, self.mixtures, self.grad_clip = target_from, mixtures, grad_clip
         self.label_index: torch.Tensor | None = None  # data label -> classifier index, set in setup()
@@ -105,15 +117,20 @@ class ExplainerModule(_StagedModule):
     def on_train_start(self) -> None:
         self._quiet.close()
 
-    def _rows(self, wav: torch.Tensor, labels: torch.Tensor, stage: str):
-        """Classifier pass on the batch, targets, and the rows to explain with their features."""
+    def _rows(self, wav: torch.Tensor, labels: torch.Tensor, stage: str, stems: dict | None = None):
+        """Classifier pass on the batch, targets, and the rows to explain with their features (and with
+        their target stems, given the batch's ``stems``)."""
         with torch.no_grad():
             logits, features = self.classifier.logits_and_features(wav)
         if self.target_from == "prediction":
             target = logits.argmax(dim=-1)
         else:
             target = targets_from_labels(labels, self.label_index)
-        rows = self.mixtures(wav, target, stage == "train") if self.mixtures else ExplainRows.singles(wav, target)
+        stem = class_stems(stems, target, self.classifier.class_names)
+        if self.mixtures:
+            rows = self.mixtures(wav, target, stage == "train", target_stem=stem)
+        else:
+            rows = ExplainRows.singles(wav, target, stem)
         if rows.n_mixture_rows:
             n_mix = rows.n_mixture_rows // 2  # every mixture appears twice, once per class
             with torch.no_grad():
@@ -122,7 +139,7 @@ class ExplainerModule(_StagedModule):
         return logits, rows, features
 
     def _step(self, batch: dict, stage: str) -> torch.Tensor:
-        logits, rows, features = self._rows(batch["wav"], batch["label"], stage)
+        logits, rows, features = self._rows(batch["wav"], batch["label"], stage, batch.get("stems"))
         self.head.bind_stems(batch.get("stems"))  # heads over oracle stems (ComponentGateHead); else a no-op
         self.head.bind_classifier(self.classifier)  # heads that run it on parts of the input; else a no-op
         out = self.head(rows.wav, features, rows.target)
@@ -134,6 +151,7 @@ class ExplainerModule(_StagedModule):
             out.sparsity,
             wav=rows.wav,
             rebuilt_wav=out.explanation_wav + out.residual_wav,
+            **self._guide_inputs(rows, out),
         )
         log = {f"{stage}/{k}": v for k, v in terms.items()}
         if stage != "train":
@@ -147,6 +165,16 @@ class ExplainerModule(_StagedModule):
             sync_dist=stage != "train",
         )
         return terms["loss"]
+
+    def _guide_inputs(self, rows: ExplainRows, out) -> dict[str, torch.Tensor]:
+        """The saliency and the magnitudes of each row and of its target stem on the saliency's grid, for the
+        loss's guidance term; nothing when the batch has no stems."""
+        if rows.target_stem is None:
+            return {}
+        stft = STFT(out.grid).to(rows.wav.device)
+        with torch.no_grad():
+            mag, clean_mag = stft(torch.cat([rows.wav, rows.target_stem]))[0].chunk(2)
+        return {"saliency": out.saliency, "mag": mag, "clean_mag": clean_mag}
 
     @torch.no_grad()
     def _validation_metrics(self, stage, logits, rows, features, out, logits_in, logits_out) -> dict:

@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from lmac.training.mixtures import ExplainRows, TwoClassMixtures, pair_other_class
+from lmac.training.mixtures import ExplainRows, TwoClassMixtures, class_stems, pair_other_class
 
 
 def test_pairs_each_clip_with_the_next_clip_of_another_class():
@@ -50,3 +50,22 @@ def test_bad_settings_are_refused():
         TwoClassMixtures(share=1.5)
     with pytest.raises(ValueError, match="gain_db"):
         TwoClassMixtures(gain_db=(0, -6))
+
+
+def test_rows_carry_the_explained_class_stem_as_it_sounds_in_the_row():
+    torch.manual_seed(0)
+    wav = torch.randn(4, 50)
+    target = torch.tensor([0, 1, 2, 3])
+    # a clip's whole signal as its "stem": in a mixture row it must equal the asked-for source
+    rows = TwoClassMixtures(share=0.5)(wav, target, training=True, target_stem=wav)
+    torch.testing.assert_close(rows.target_stem[: rows.n_single], wav[rows.single_index])
+    torch.testing.assert_close(rows.target_stem[rows.n_single :], rows.sources[:, 0])
+    assert TwoClassMixtures()(wav, target).target_stem is None
+    assert ExplainRows.singles(wav, target, wav).target_stem is wav
+
+
+def test_class_stems_pick_the_stem_named_like_each_target():
+    stems = {"piano": torch.ones(2, 3), "bass": torch.full((2, 3), 2.0)}
+    picked = class_stems(stems, torch.tensor([0, 1]), ["piano", "guitar"])
+    assert picked.tolist() == [[1.0] * 3, [0.0] * 3]  # guitar has no stem: zeros (the guidance gate skips it)
+    assert class_stems(None, torch.tensor([0]), ["piano"]) is None
