@@ -3,10 +3,14 @@
 
     python recipes/confound/examples.py --out recipes/confound/examples --n 20 --write 2
     python recipes/confound/examples.py --n 20 --write 0 --methods lmac_gate lime_oracle lmac
+    python recipes/confound/examples.py --n 20 --write 0 +method@methods.guided=lmac methods.guided.path=PATH \
+        --methods guided lmac
 
 Prints, per method, the mean share of the explanation that comes from the drums (and, for
 reference, the drums' share of the input) over ``--n`` piano clips, and on how many of them the
-drums are the explanation's largest stem share (``--methods``: only these methods). For the first ``--write``
+drums are the explanation's largest stem share (``--methods``: only these methods; any other argument
+is an override of the benchmark configuration, e.g. one more exported explainer as a method; put
+overrides before ``--methods``). For the first ``--write``
 clips it writes `<clip>.wav` (the input), and per method `<clip>_<method>.explanation.wav`,
 `.residual.wav`, `.png` and `.json` (with every stem's share of the explanation).
 """
@@ -33,9 +37,10 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=20, help="piano clips of test_bad to explain")
     parser.add_argument("--write", type=int, default=2, help="clips whose files are written")
     parser.add_argument("--methods", nargs="*", default=None, help="methods of the benchmark to run (default: all)")
+    parser.add_argument("overrides", nargs="*", help="overrides of experiment=confound_benchmark")
     args = parser.parse_args()
     with initialize_config_dir(str(CONFIG_DIR), version_base="1.3"):
-        cfg = compose("benchmark", overrides=["experiment=confound_benchmark"])
+        cfg = compose("benchmark", overrides=["experiment=confound_benchmark", *args.overrides])
     classifier = instantiate(cfg.classifier)
     methods = build_methods(cfg, classifier)
     methods = {k: v for k, v in methods.items() if args.methods is None or k in args.methods}

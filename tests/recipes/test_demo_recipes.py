@@ -63,3 +63,17 @@ def test_class_sensitivity_mixes_known_sources_and_scores_the_input_as_blind(mon
     assert len([line for line in out if "| demo_lmac |" in line]) == 2  # leads 0 dB and clips -3 dB
     control = [line.split(" | ") for line in out if "| control |" in line]
     assert len(control) == 2 and all(row[2] == "0.00" and row[5] == "1.00 |" for row in control)
+
+
+def test_guidance_agreement_prints_one_row_per_head(monkeypatch, capsys):
+    monkeypatch.setattr(sys, "argv", ["guidance_agreement.py", "demo_lmac", "demo_lmac_ft", "--n", "8"])
+    _recipe("guidance_agreement").main()
+    rows = {
+        cells[0]: cells[1:]
+        for line in capsys.readouterr().out.splitlines()
+        if (cells := [c.strip() for c in line.strip("|").split("|")])[0] in ("input", "demo_lmac", "demo_lmac_ft")
+    }
+    assert 0 < float(rows["input"][4]) < 1  # the explained lead's share of the clips themselves
+    stage1, guided = (list(map(float, rows[k])) for k in ("demo_lmac", "demo_lmac_ft"))
+    assert guided[5] < stage1[5]  # oracle BCE: the guided head is closer to the lead's oracle mask
+    assert all(0 <= v <= 1 for v in guided[:3] + guided[4:5] + guided[7:])

@@ -87,6 +87,10 @@ def test_every_experiment_composes_with_every_classifier(tmp_path, esc50_root, e
             with pytest.raises(ClipFormatError):
                 build_module(cfg, data)
             return
+    if cfg.module.get("init_from") and cfg.classifier != compose([f"experiment={experiment}"], tmp_path).classifier:
+        with pytest.raises(Exception, match="CheckpointError"):  # a second stage: only on its first stage's classifier
+            build_module(cfg, data)
+        return
     module = build_module(cfg, data)
     assert hasattr(module, "export") and fits(module.classifier.class_names)
 
