@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import torch
 
+from lmac.losses import oracle_mask
 from lmac.metrics.localization import stem_energy_share
 
-__all__ = ["unsaturated_share", "map_correlation", "asked_source_share", "both_kept"]
+__all__ = ["unsaturated_share", "map_correlation", "asked_source_share", "both_kept", "oracle_contrast"]
 
 
 def unsaturated_share(mask: torch.Tensor, low: float = 0.05, high: float = 0.95) -> torch.Tensor:
@@ -64,3 +65,15 @@ def both_kept(share: torch.Tensor, mixture_index: torch.Tensor, threshold: float
     kept = torch.ones(n_mix, dtype=torch.bool, device=share.device)
     kept = kept.scatter_reduce(0, mixture_index, share > threshold, reduce="amin")
     return kept.float()
+
+
+def oracle_contrast(saliency: torch.Tensor, clean_mag: torch.Tensor, threshold: float = 0.35) -> torch.Tensor:
+    """How much more a mask keeps of a source's oracle bins than of the rest: the mean of ``saliency`` on the
+    bins of :func:`~lmac.losses.oracle_mask` minus its mean off them (0 for a mask that ignores the source;
+    NaN for a silent source).
+
+    ``saliency``, ``clean_mag`` (the source's magnitude) ``(B, F, N)`` on one grid -> ``(B,)``.
+    """
+    on = oracle_mask(clean_mag, threshold).flatten(1)
+    saliency = saliency.flatten(1)
+    return (saliency * on).sum(1) / on.sum(1) - (saliency * (1 - on)).sum(1) / (1 - on).sum(1)

@@ -9,21 +9,22 @@ Each of ``--n`` fresh ``instruments`` test clips is explained for the classifier
   lead share       share of the explanation's energy that comes from the explained class's stem
                    (the ``input`` row: the stem's share of the clip itself)
   oracle BCE       binary cross-entropy between the mask and that stem's oracle mask (what guidance lowers)
-  oracle contrast  mean mask on the oracle's bins minus the mean mask off them
+  oracle contrast  mean mask on the oracle's bins minus the mean mask off them, per clip
   gated            share of clips whose masked-in input matches the stem (cosine >= 0.6): where guidance acts
 """
 
 from __future__ import annotations
 
 import argparse
+from collections import defaultdict
 
 import torch
 
 from lmac.data import SyntheticMixtures
 from lmac.explainers import LMAC
-from lmac.losses import guidance_bce, masked_in_similarity, oracle_mask
+from lmac.losses import guidance_bce, masked_in_similarity
 from lmac.metrics import faithfulness, fidelity_in
-from lmac.metrics.sensitivity import asked_source_share, map_correlation, unsaturated_share
+from lmac.metrics.sensitivity import asked_source_share, map_correlation, oracle_contrast, unsaturated_share
 from lmac.spectral import STFT
 from lmac.training.mixtures import class_stems
 
@@ -37,7 +38,6 @@ def score(explainer: LMAC, wav: torch.Tensor, stems: dict[str, torch.Tensor]) ->
     stem = class_stems(stems, exp.target, clf.class_names)
     stft = STFT(exp.grid)
     mag, clean_mag = stft(torch.cat([wav, stem]))[0].chunk(2)
-    oracle = oracle_mask(clean_mag).bool()
     logits = clf(wav)
     return {
         "fid_in": fidelity_in(clf(exp.explanation_wav), exp.target, output=clf.output).mean().item(),
@@ -46,7 +46,7 @@ def score(explainer: LMAC, wav: torch.Tensor, stems: dict[str, torch.Tensor]) ->
         "target_corr": map_correlation(exp.saliency, other.saliency).mean().item(),
         "lead_share": asked_source_share(exp.explanation_wav, torch.stack([stem, wav - stem], 1)).mean().item(),
         "oracle_bce": guidance_bce(exp.saliency, clean_mag).mean().item(),
-        "contrast": (exp.saliency[oracle].mean() - exp.saliency[~oracle].mean()).item(),
+        "contrast": oracle_contrast(exp.saliency, clean_mag).mean().item(),
         "gated": (masked_in_similarity(exp.saliency, mag, clean_mag) >= 0.6).float().mean().item(),
     }
 
@@ -70,8 +70,7 @@ def main() -> None:
     print("|---|---|---|---|---|---|---|---|---|")
     print(f"| input | | | | | {input_share:.3f} | | | |")
     for name, explainer in explainers.items():
-        s = {k: [] for k in ("fid_in", "ff", "unsaturated", "target_corr", "lead_share", "oracle_bce", "contrast")}
-        s["gated"] = []
+        s = defaultdict(list)
         for chunk in range(0, args.n, 24):
             part = slice(chunk, chunk + 24)
             for key, value in score(explainer, wav[part], {k: v[part] for k, v in stems.items()}).items():

@@ -1,6 +1,6 @@
 import torch
 
-from lmac.metrics.sensitivity import asked_source_share, both_kept, map_correlation, unsaturated_share
+from lmac.metrics.sensitivity import asked_source_share, both_kept, map_correlation, oracle_contrast, unsaturated_share
 
 
 def test_unsaturated_share_counts_values_inside_the_band():
@@ -23,3 +23,10 @@ def test_asked_source_share_and_both_kept():
     assert (asked_source_share(wrong, sources) < 0.1).all()
     share = torch.tensor([0.9, 0.8, 0.7, 0.2])
     assert both_kept(share, torch.tensor([0, 1, 0, 1])).tolist() == [1.0, 0.0]
+
+
+def test_oracle_contrast_hand_computed():
+    clean_mag = torch.expm1(torch.tensor([[[1.0, 0.0, 0.3, 0.4]]]))  # oracle bins (log1p >= 0.35 x max): 0 and 3
+    saliency = torch.tensor([[[0.9, 0.1, 0.3, 0.7]]])
+    torch.testing.assert_close(oracle_contrast(saliency, clean_mag), torch.tensor([0.8 - 0.2]))
+    assert oracle_contrast(torch.full((1, 1, 4), 0.5), clean_mag).item() == 0  # a mask that ignores the source
