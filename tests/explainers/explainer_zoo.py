@@ -20,6 +20,7 @@ from lmac.explainers.factorizations import (
 )
 from lmac.explainers.gradients import GradCAM, IntegratedGradients, Saliency, SmoothGrad
 from lmac.explainers.lime import SourceLIME
+from lmac.heads.components import ComponentGateHead, SoloComponentGateHead
 
 
 def wave_classifier(classes=("piano", "guitar", "organ", "flute")) -> TappedClassifier:
@@ -53,6 +54,12 @@ def mixtures(n: int = 2, seconds: float = 0.5) -> tuple[torch.Tensor, dict[str, 
     return torch.stack([it["wav"] for it in items]), stems
 
 
+def gate_head(classifier, kind=ComponentGateHead) -> ComponentGateHead:
+    """A tiny source-level head (one gate per oracle stem: the contract binds the stems)."""
+    torch.manual_seed(1)
+    return kind(classifier.feature_shapes(), classifier.n_classes, sample_rate=SR, tap_channels=8, hidden=16)
+
+
 def lime(classifier, factorization, **kw) -> SourceLIME:
     return SourceLIME(classifier, factorization, **{"n_samples": 16, "progress": False, "batch_size": 8, **kw})
 
@@ -60,6 +67,8 @@ def lime(classifier, factorization, **kw) -> SourceLIME:
 # id -> (factory(classifier), classifier factory, stochastic in its seed, batch-invariant)
 ZOO = {
     "lmac": (lambda c: LMAC(c, tiny_head(c)), tiny_classifier, False, True),
+    "lmac-gate": (lambda c: LMAC(c, gate_head(c)), tiny_classifier, False, True),
+    "lmac-solo-gate": (lambda c: LMAC(c, gate_head(c, SoloComponentGateHead)), tiny_classifier, False, True),
     "lime-oracle": (lambda c: lime(c, OracleStems(), n_samples="exhaustive"), tiny_classifier, False, True),
     "lime-oracle-segments": (lambda c: lime(c, TimeSegments(2, OracleStems())), tiny_classifier, True, True),
     "lime-separator": (
