@@ -25,6 +25,7 @@ METRICS: dict[str, tuple[str, bool]] = {
     "ad_sb": ("AD (SB)", False),
     "sps": ("SPS", True),
     "comp": ("COMP", False),
+    "unsaturated": ("Unsat.", True),
     "del_auc": ("Del AUC", False),
     "ins_auc": ("Ins AUC", True),
     "evidence_share": ("Share", True),

@@ -22,7 +22,7 @@ from lmac.metrics import (
     stem_energy_share,
     stem_sounds,
 )
-from lmac.metrics.sensitivity import asked_source_share, both_kept, map_correlation
+from lmac.metrics.sensitivity import asked_source_share, both_kept, map_correlation, unsaturated_share
 
 __all__ = ["score_explanation", "score_two_sources", "score_with_curves"]
 
@@ -79,6 +79,7 @@ def score_with_curves(
         "fid_in": fidelity_in(logits_in, t, output=out),
         "sps": sparseness(exp.saliency),
         "comp": complexity(exp.saliency),
+        "unsaturated": unsaturated_share(exp.saliency),
         "del_auc": area_under_curve(deletion),
         "ins_auc": area_under_curve(insertion),
     }

@@ -60,6 +60,7 @@ def test_trivial_explainer_meets_the_invariants():
     )
     assert rec["ff"] == pytest.approx(expected_ff, abs=1e-5)
     assert rec["sps"] == pytest.approx(0, abs=1e-6) and rec["comp"] == pytest.approx(math.log(257 * 63), rel=1e-5)
+    assert rec["unsaturated"] == 0  # a mask of ones is fully saturated
     assert rec["clf_acc"] == pytest.approx(
         (target == torch.tensor([d["label"] for d in (data[0], data[1], data[2])])).float().mean().item()
     )
