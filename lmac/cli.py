@@ -1,4 +1,5 @@
-"""The ``lmac`` command: ``train``, ``benchmark`` and ``aggregate`` (Hydra), ``explain``, ``demo``, ``report``."""
+"""The ``lmac`` command: ``train``, ``benchmark`` and ``aggregate`` (Hydra), ``explain``, ``demo``, ``report``,
+``sanity``."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from lmac._deps import DependencyError, check_torchaudio
 
 DEFAULT_CHECKPOINT = "demo_lmac"  # a shipped checkpoint (lmac/checkpoints/), or any path
 
-HELP = """usage: lmac {train,benchmark,aggregate,explain,demo,report} ...
+HELP = """usage: lmac {train,benchmark,aggregate,explain,demo,report,sanity} ...
 
   lmac train [HYDRA_OVERRIDES...]      train a head or classifier, e.g. experiment=demo_lmac
   lmac benchmark [HYDRA_OVERRIDES...]  score explainers in one table, e.g. experiment=demo_benchmark
@@ -24,6 +25,8 @@ HELP = """usage: lmac {train,benchmark,aggregate,explain,demo,report} ...
                                        audio + lyrics (MusicLIME), default checkpoint multimodal_classifier
   lmac demo --out DIR [--checkpoint P] [--n N] [--seed S]
   lmac report DIR [DIR ...] [--out PAGE.html] [--max-clips N] [--audio ogg|flac]   HTML listening report
+  lmac sanity CHECKPOINT [--out DIR] [--clips N] [--mixtures M] [--no-retrain] [--retrain-budget OVERRIDE ...]
+                                       does an exported explainer depend on the classifier and the class asked?
   (explain, demo: --classifier MODULE:FACTORY for your own model, --allow-external for trusted checkpoints)
 """
 
@@ -259,6 +262,43 @@ def _report(argv: list[str]) -> int:
     return 0
 
 
+def _sanity(argv: list[str]) -> int:
+    p = argparse.ArgumentParser(
+        prog="lmac sanity",
+        description="The sanity suite of an exported explainer: model randomisation (head kept, head retrained, "
+        "permuted labels), target swap, both classes kept on two-class mixtures against the classifier-free "
+        "control, saturation; one table with thresholds and pass/fail.",
+    )
+    p.add_argument("checkpoint", help="an explainer exported by lmac train (path, or a shipped name: demo_lmac)")
+    p.add_argument(
+        "--out",
+        default=None,
+        help="where sanity.json / .md and the retraining runs go (default: outputs/sanity/<checkpoint name>)",
+    )
+    p.add_argument("--clips", type=int, default=48, help="test clips (default %(default)s)")
+    p.add_argument("--mixtures", type=int, default=32, help="two-class mixtures (default %(default)s)")
+    p.add_argument("--no-retrain", action="store_true", help="skip the two checks that retrain the head")
+    p.add_argument(
+        "--retrain-budget",
+        nargs="+",
+        default=None,
+        metavar="OVERRIDE",
+        help="lmac train overrides appended to the recipes when retraining, e.g. trainer.max_epochs=1",
+    )
+    p.add_argument("--seed", type=int, default=0, help="seed of the re-initialisation and label permutation")
+    args = p.parse_args(argv)
+    from lmac.sanity import to_markdown
+    from lmac.tasks.sanity import sanity
+
+    out = Path(args.out or Path("outputs") / "sanity" / Path(args.checkpoint).stem)
+    checks = sanity(
+        args.checkpoint, out, args.clips, args.mixtures, args.retrain_budget, not args.no_retrain, args.seed
+    )
+    print(to_markdown(checks))
+    print(f"wrote {out / 'sanity.json'}, {out / 'sanity.md'}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0] in ("-h", "--help"):
@@ -280,7 +320,7 @@ def main(argv: list[str] | None = None) -> int:
         sys.argv = [sys.argv[0], *rest]
         runpy.run_module(f"lmac.tasks.{cmd}_app", run_name="__main__", alter_sys=True)
         return 0
-    if cmd not in ("explain", "demo", "report", "benchmark merge"):
+    if cmd not in ("explain", "demo", "report", "sanity", "benchmark merge"):
         print(f"lmac: error: unknown command {cmd!r}\n{HELP}", file=sys.stderr)
         return 2
     from lmac.audio import AudioError
@@ -289,6 +329,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if cmd == "report":
             return _report(rest)
+        if cmd == "sanity":
+            return _sanity(rest)
         return _merge(rest) if cmd == "benchmark merge" else _explain(cmd, rest)
     except (AudioError, CheckpointError, ValueError, OSError) as err:
         print(f"lmac {cmd}: error: {err}", file=sys.stderr)

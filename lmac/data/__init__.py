@@ -14,6 +14,7 @@ from lmac.data.esc50 import ESC50DataModule, read_esc50
 from lmac.data.folder import AudioFolderDataModule, read_manifest, scan_class_folders
 from lmac.data.musdb import MUSDBDataModule, MUSDBExcerpts
 from lmac.data.noise import NoiseMixer, mix_at_snr
+from lmac.data.permuted_labels import PermutedLabels, PermutedLabelsDataModule
 from lmac.data.songs import LyricSongs, SongsDataModule
 from lmac.data.synthetic import TASKS, SyntheticDataModule, SyntheticMixtures, make_item
 from lmac.data.two_sources import TwoSources, two_source_mixture
@@ -32,6 +33,8 @@ __all__ = [
     "MUSDBDataModule",
     "MUSDBExcerpts",
     "NoiseMixer",
+    "PermutedLabels",
+    "PermutedLabelsDataModule",
     "SPLITS",
     "SongsDataModule",
     "SyntheticDataModule",

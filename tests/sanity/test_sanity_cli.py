@@ -1,0 +1,45 @@
+"""`lmac sanity` as a user runs it, on a tiny retraining budget."""
+
+import json
+
+from helpers import run_cli
+
+BUDGET = ["trainer.max_epochs=1", "data.n_train=16", "data.n_val=8", "data.n_test=8", "data.batch_size=8"]
+
+
+def test_lmac_sanity_prints_and_writes_one_table_and_retrains_by_the_recorded_recipes(tmp_path):
+    out = tmp_path / "sanity"
+    result = run_cli(
+        "sanity", "demo_lmac", "--out", str(out), "--clips", "4", "--mixtures", "4", "--retrain-budget", *BUDGET
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = json.loads((out / "sanity.json").read_text())
+    assert report["recipe"] == ["experiment=demo_lmac"] and report["retrain_budget"] == BUDGET
+    checks = {c["name"]: c for c in report["checks"]}
+    assert list(checks) == [
+        "randomisation, head kept",
+        "target swap (A-vs-B corr)",
+        "both classes kept",
+        "beats the control: both kept",
+        "beats the control: asked share",
+        "unsaturated share",
+        "randomisation, head retrained",
+        "permuted labels, head retrained",
+    ]
+    assert all(isinstance(c["passed"], bool) and c["n"] == 4 for c in checks.values())
+    assert checks["randomisation, head kept"]["threshold"] == 0.6 and checks["both classes kept"]["rule"] == "at least"
+    assert (out / "sanity.md").read_text().strip() in result.stdout
+    # the retrained heads record their own recipe: the head's, on the other classifier, with the budget
+    from lmac.tasks.sanity import recipe
+
+    head = recipe(out / "head_on_permuted" / "explainer.pt")
+    assert head[0] == "experiment=demo_lmac" and head[1] == "classifier=checkpoint" and head[-len(BUDGET) :] == BUDGET
+    assert recipe(out / "permuted_classifier" / "classifier.pt")[0] == "experiment=demo_classifier"
+
+
+def test_lmac_sanity_refuses_a_file_that_is_not_an_explainer(tmp_path):
+    bad = tmp_path / "bad.pt"
+    bad.write_bytes(b"not a checkpoint")
+    result = run_cli("sanity", str(bad), "--out", str(tmp_path / "out"), "--no-retrain")
+    assert result.returncode == 2 and "lmac sanity: error:" in result.stderr
+    assert not (tmp_path / "out" / "sanity.json").exists()
