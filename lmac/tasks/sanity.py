@@ -11,7 +11,7 @@ On the test split of the data the explainer was trained on (rebuilt from the Hyd
 * with retraining (for a trained explainer, the training is part of the method): the head retrained by
   its own recipe on the fully randomised classifier, and on a classifier retrained by *its* own recipe
   on permuted labels (:class:`~lmac.data.PermutedLabelsDataModule`); ``retrain_budget`` overrides are
-  appended to both recipes (e.g. ``trainer.max_epochs=1`` on a CPU) and are part of the table's note.
+  appended to both recipes (e.g. ``trainer.max_epochs=1`` on a CPU) and recorded in ``sanity.json``.
 """
 
 from __future__ import annotations
@@ -113,32 +113,36 @@ def _stack(dataset, n: int, key: str = "wav") -> torch.Tensor:
     return torch.stack([torch.as_tensor(dataset[i][key]) for i in range(n)])
 
 
+def _classifier_recipe(head_overrides: list[str], run_dir: Path) -> list[str] | None:
+    """The recipe of the classifier checkpoint the head's recipe loads (``None``: no checkpoint, or no recipe)."""
+    path = compose_train(head_overrides, run_dir).classifier.get("path")
+    try:
+        return recipe(path) if path else None
+    except CheckpointError as err:
+        log.warning("%s", err)
+        return None
+
+
 def _retrained_checks(
     explainer: LMAC, overrides: list[str], budget: list[str], wav, target, out_dir: Path, seed: int
 ) -> list[Check]:
     """The head retrained on the fully randomised classifier, and on a classifier retrained on permuted labels."""
     reference = explainer.explain(wav, target=target).saliency
+
+    def head_on(classifier_path: Path, name: str, run: str) -> Check:
+        head_recipe = [*overrides, "classifier=checkpoint", f"classifier.path={classifier_path}", *budget]
+        head = LMAC.from_pretrained(retrain(head_recipe, out_dir / run))
+        return retrained_maps(name, reference, head, wav, target)
+
     classifier = explainer.classifier
-    randomized = randomize_layers(classifier, layer_order(classifier, wav[:1]), seed)
-    save_classifier(randomized, out_dir / "randomized_classifier.pt")
-    head_on = ["classifier=checkpoint", "classifier.path={}"]
-    head = retrain(
-        [*overrides, head_on[0], head_on[1].format(out_dir / "randomized_classifier.pt"), *budget],
-        out_dir / "head_on_randomized",
-    )
-    checks = [retrained_maps("randomisation, head retrained", reference, LMAC.from_pretrained(head), wav, target)]
-    source = compose_train(overrides, out_dir).classifier.get("path")
-    try:
-        classifier_recipe = recipe(source) if source else None
-    except CheckpointError as err:
-        log.warning("%s", err)
-        classifier_recipe = None
+    save_classifier(randomize_layers(classifier, layer_order(classifier, wav[:1]), seed), out_dir / "randomized.pt")
+    checks = [head_on(out_dir / "randomized.pt", "randomisation, head retrained", "head_on_randomized")]
+    classifier_recipe = _classifier_recipe(overrides, out_dir)
     if classifier_recipe is None:
         checks.append(Check("permuted labels, head retrained", float("nan"), "at most", 0.3, 0, {"why": "no recipe"}))
         return checks
     permuted = retrain([*classifier_recipe, *budget], out_dir / "permuted_classifier", permute_labels=True, seed=seed)
-    head = retrain([*overrides, head_on[0], head_on[1].format(permuted), *budget], out_dir / "head_on_permuted")
-    checks.append(retrained_maps("permuted labels, head retrained", reference, LMAC.from_pretrained(head), wav, target))
+    checks.append(head_on(permuted, "permuted labels, head retrained", "head_on_permuted"))
     return checks
 
 

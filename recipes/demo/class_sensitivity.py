@@ -9,8 +9,8 @@ two ways:
 * ``leads 0 dB``: the two clips' lead stems (the instruments that make the labels) at equal energy;
 * ``clips G dB``: the two whole clips (lead + accompaniment), energy-normalised, the second at G dB.
 
-Each mixture is explained once for each of its two classes
-(:func:`lmac.benchmark.scoring.score_two_sources`). Per method and mixture set:
+Each mixture is explained once for each of its two classes (:func:`lmac.sanity.explain_two_sources`, as
+``lmac sanity`` does). Per method and mixture set:
   both kept     share of mixtures where *both* explanations take more than half of their energy from
                 their own class's source
   share A / B   mean share of each explanation's energy that comes from the asked-for source
@@ -25,10 +25,10 @@ import argparse
 
 import torch
 
-from lmac.benchmark.scoring import score_two_sources
 from lmac.data import SyntheticMixtures, TwoSources
 from lmac.explainers import LMAC, InputReference, SpectrumControl
 from lmac.explainers.base import Explainer
+from lmac.sanity import explain_two_sources
 
 
 def mixture_set(clips, n: int, leads: bool, gain_db: float) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -39,11 +39,9 @@ def mixture_set(clips, n: int, leads: bool, gain_db: float) -> tuple[torch.Tenso
     return tuple(torch.stack([it[key] for it in items]) for key in ("wav", "sources", "classes"))
 
 
-@torch.no_grad()
 def score(explainer: Explainer, mix: torch.Tensor, sources: torch.Tensor, classes: torch.Tensor) -> dict[str, float]:
     """Both-kept rate, mean asked-source shares (A: the first class, B: the second) and A-vs-B map correlation."""
-    exp = explainer.explain(torch.cat([mix, mix]), target=torch.cat([classes[:, 0], classes[:, 1]]))
-    s = score_two_sources(exp, sources)
+    s = explain_two_sources(explainer, mix, sources, classes)
     keys = {"both": "both_kept", "a": "share_first", "b": "share_second", "corr": "ab_corr"}
     return {short: s[key].mean().item() for short, key in keys.items()}
 
