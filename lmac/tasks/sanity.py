@@ -158,9 +158,9 @@ def sanity(
     """Run the suite (module doc) on the explainer ``checkpoint`` (a path or a shipped name); write
     ``sanity.json`` and ``sanity.md`` into ``out_dir`` (retraining runs go to its sub-folders)."""
     path, out_dir = resolve_checkpoint(checkpoint), Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
     explainer = LMAC.from_pretrained(path)
     overrides = recipe(path)
+    out_dir.mkdir(parents=True, exist_ok=True)
     clips = _test_clips(overrides, explainer.classifier, out_dir)
     wav = _stack(clips, n_clips)
     with torch.no_grad():

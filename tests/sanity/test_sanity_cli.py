@@ -42,4 +42,4 @@ def test_lmac_sanity_refuses_a_file_that_is_not_an_explainer(tmp_path):
     bad.write_bytes(b"not a checkpoint")
     result = run_cli("sanity", str(bad), "--out", str(tmp_path / "out"), "--no-retrain")
     assert result.returncode == 2 and "lmac sanity: error:" in result.stderr
-    assert not (tmp_path / "out" / "sanity.json").exists()
+    assert not (tmp_path / "out").exists()
