@@ -178,7 +178,7 @@ def assign_folds(recordings: list[Recording], n_folds: int = N_FOLDS) -> dict[Re
         if len(groups) < n_folds:
             raise ValueError(f"class {category!r} has {len(groups)} sources; {n_folds} folds need one each")
         counts = [0] * n_folds
-        for group, members in sorted(groups.items(), key=lambda kv: (-len(kv[1]), _key(kv[0]))):
+        for _, members in sorted(groups.items(), key=lambda kv: (-len(kv[1]), _key(kv[0]))):
             fold = counts.index(min(counts))
             counts[fold] += len(members)
             folds.update({r: fold + 1 for r in members})
