@@ -214,8 +214,17 @@ def write_folder(
         filename = f"{folds[r]}-{source}-{take}-{target}.wav"
         clip = to_clip(load_audio(r.path, sample_rate), sample_rate=sample_rate)
         sf.write(str(out / "audio" / filename), clip.numpy(), sample_rate, subtype="PCM_16")
-        rows.append(dict(filename=filename, fold=folds[r], target=target, category=r.category, esc10=False))
-        rows[-1].update(src_file=source, take=take)
+        rows.append(
+            dict(
+                filename=filename,
+                fold=folds[r],
+                target=target,
+                category=r.category,
+                esc10=False,
+                src_file=source,
+                take=take,
+            )
+        )
     write_meta(out / "meta" / "esc50.csv", rows)
     return rows
 
@@ -243,7 +252,9 @@ def fetch_packages(work: Path) -> dict[str, Path]:
     """``apt-get download`` each package into ``work`` and unpack it; returns package -> unpacked root."""
     roots = {}
     for package in PACKAGES:
-        subprocess.run(["apt-get", "download", package], cwd=work, check=True, capture_output=True)
+        done = subprocess.run(["apt-get", "download", package], cwd=work, capture_output=True, text=True)
+        if done.returncode:
+            raise RuntimeError(f"apt-get download {package} failed (run apt-get update first?): {done.stderr.strip()}")
         deb = next(work.glob(f"{package}_*.deb"))
         roots[package] = work / package
         subprocess.run(["dpkg-deb", "-x", str(deb), str(roots[package])], check=True)

@@ -1,6 +1,7 @@
 """recipes/esc50/real_recordings.py: the parts that need no download, on audio and kits the test writes."""
 
 import importlib.util
+import subprocess
 import sys
 from collections import Counter
 from pathlib import Path
@@ -138,3 +139,12 @@ def test_a_non_empty_output_folder_is_refused_before_anything_is_downloaded(tmp_
     with pytest.raises(FileExistsError, match="not empty"):
         rr.build(tmp_path / "out")
     assert (tmp_path / "out" / "mine.txt").read_text() == "keep"
+
+
+def test_a_failed_download_names_the_package(tmp_path, monkeypatch):
+    def failing(cmd, **kwargs):
+        return subprocess.CompletedProcess(cmd, 100, "", "E: Unable to locate package")
+
+    monkeypatch.setattr(rr.subprocess, "run", failing)
+    with pytest.raises(RuntimeError, match="apt-get download hydrogen-drumkits failed.*Unable to locate"):
+        rr.fetch_packages(tmp_path)
