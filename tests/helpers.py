@@ -20,18 +20,6 @@ def run_cli(*args: str, timeout: int = 600) -> subprocess.CompletedProcess:
 
 def compose(overrides: list[str], run_dir: Path):
     """Compose ``conf/train.yaml`` as ``lmac train`` would, with ``run_dir`` as the output dir."""
-    from hydra import compose as hydra_compose
-    from hydra import initialize_config_dir
-    from hydra.core.global_hydra import GlobalHydra
-    from hydra.core.hydra_config import HydraConfig
-    from omegaconf import open_dict
+    from lmac.tasks.config import compose_train
 
-    from lmac.tasks.config import CONFIG_DIR
-
-    GlobalHydra.instance().clear()
-    with initialize_config_dir(str(CONFIG_DIR), version_base="1.3"):
-        cfg = hydra_compose("train", overrides=overrides, return_hydra_config=True)
-    with open_dict(cfg):
-        cfg.hydra.runtime.output_dir = str(run_dir)
-    HydraConfig.instance().set_config(cfg)
-    return cfg
+    return compose_train(overrides, run_dir)

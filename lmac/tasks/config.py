@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
 from collections.abc import Iterator
 
-from omegaconf import DictConfig, ListConfig, OmegaConf
+from omegaconf import DictConfig, ListConfig, OmegaConf, open_dict
 
 from lmac.resources import CONFIG_DIR, shipped_checkpoint
 
-__all__ = ["CONFIG_DIR", "register_resolvers", "fill_grid", "method_config", "one_line_errors"]
+__all__ = ["CONFIG_DIR", "register_resolvers", "compose_train", "fill_grid", "method_config", "one_line_errors"]
 
 
 def register_resolvers() -> None:
@@ -30,6 +31,22 @@ def method_config(name: str) -> DictConfig:
     GlobalHydra.instance().clear()
     with initialize_config_dir(str(CONFIG_DIR), version_base="1.3"):
         return compose("benchmark", overrides=[f"+method@methods.{name}={name}"]).methods[name]
+
+
+def compose_train(overrides: list[str], run_dir: str | os.PathLike) -> DictConfig:
+    """``conf/train.yaml`` composed with ``overrides`` as ``lmac train`` composes it, ``run_dir`` as its output dir."""
+    from hydra import compose, initialize_config_dir
+    from hydra.core.global_hydra import GlobalHydra
+    from hydra.core.hydra_config import HydraConfig
+
+    GlobalHydra.instance().clear()
+    with initialize_config_dir(str(CONFIG_DIR), version_base="1.3"):
+        cfg = compose("train", overrides=list(overrides), return_hydra_config=True)
+    with open_dict(cfg):
+        cfg.hydra.runtime.output_dir = str(run_dir)
+        cfg.overrides = list(overrides)
+    HydraConfig.instance().set_config(cfg)
+    return cfg
 
 
 def fill_grid(node: DictConfig | ListConfig | None, grid: DictConfig) -> None:

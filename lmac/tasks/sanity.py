@@ -23,7 +23,7 @@ from pathlib import Path
 
 import torch
 from hydra.utils import instantiate
-from omegaconf import DictConfig, OmegaConf, open_dict
+from omegaconf import OmegaConf, open_dict
 
 from lmac.atomic import atomic_paths
 from lmac.checkpoint import CLASSIFIER_FORMAT, EXPLAINER_FORMAT, CheckpointError, load_checkpoint
@@ -41,27 +41,11 @@ from lmac.sanity import (
     target_swap,
     to_markdown,
 )
-from lmac.tasks.config import CONFIG_DIR
+from lmac.tasks.config import compose_train
 
-__all__ = ["compose_train", "recipe", "retrain", "sanity"]
+__all__ = ["recipe", "retrain", "sanity"]
 
 log = logging.getLogger("lmac.sanity")
-
-
-def compose_train(overrides: list[str], run_dir: str | os.PathLike) -> DictConfig:
-    """``conf/train.yaml`` composed with ``overrides`` as ``lmac train`` composes it, ``run_dir`` as its output dir."""
-    from hydra import compose, initialize_config_dir
-    from hydra.core.global_hydra import GlobalHydra
-    from hydra.core.hydra_config import HydraConfig
-
-    GlobalHydra.instance().clear()
-    with initialize_config_dir(str(CONFIG_DIR), version_base="1.3"):
-        cfg = compose("train", overrides=list(overrides), return_hydra_config=True)
-    with open_dict(cfg):
-        cfg.hydra.runtime.output_dir = str(run_dir)
-        cfg.overrides = list(overrides)
-    HydraConfig.instance().set_config(cfg)
-    return cfg
 
 
 NOT_RECIPE = ("ckpt_path=", "hydra.", "results_dir=")  # where a run resumed from or wrote to, not how it trained
