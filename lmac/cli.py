@@ -26,6 +26,7 @@ HELP = """usage: lmac {train,benchmark,aggregate,explain,demo,report,sanity} ...
   lmac demo --out DIR [--checkpoint P] [--n N] [--seed S]
   lmac report DIR [DIR ...] [--out PAGE.html] [--max-clips N] [--audio ogg|flac]   HTML listening report
   lmac sanity CHECKPOINT [--out DIR] [--clips N] [--mixtures M] [--no-retrain] [--retrain-budget OVERRIDE ...]
+              [--strict]
                                        does an exported explainer depend on the classifier and the class asked?
   (explain, demo: --classifier MODULE:FACTORY for your own model, --allow-external for trusted checkpoints)
 """
@@ -286,6 +287,7 @@ def _sanity(argv: list[str]) -> int:
         help="lmac train overrides appended to the recipes when retraining, e.g. trainer.max_epochs=1",
     )
     p.add_argument("--seed", type=int, default=0, help="seed of the re-initialisation and label permutation")
+    p.add_argument("--strict", action="store_true", help="exit with status 1 when a check fails (for CI pipelines)")
     args = p.parse_args(argv)
     from lmac.sanity import to_markdown
     from lmac.tasks.sanity import sanity
@@ -296,6 +298,10 @@ def _sanity(argv: list[str]) -> int:
     )
     print(to_markdown(checks))
     print(f"wrote {out / 'sanity.json'}, {out / 'sanity.md'}")
+    failed = [c.name for c in checks if c.passed is False]
+    if failed and args.strict:
+        print(f"lmac sanity: {len(failed)} check(s) failed: {', '.join(failed)}", file=sys.stderr)
+        return 1
     return 0
 
 

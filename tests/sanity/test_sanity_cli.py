@@ -43,3 +43,13 @@ def test_lmac_sanity_refuses_a_file_that_is_not_an_explainer(tmp_path):
     result = run_cli("sanity", str(bad), "--out", str(tmp_path / "out"), "--no-retrain")
     assert result.returncode == 2 and "lmac sanity: error:" in result.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_lmac_sanity_strict_exits_1_exactly_when_a_check_fails(tmp_path):
+    out = tmp_path / "sanity"
+    args = ("sanity", "demo_lmac", "--out", str(out), "--clips", "4", "--mixtures", "4", "--no-retrain")
+    plain, strict = run_cli(*args), run_cli(*args, "--strict")
+    assert plain.returncode == 0, plain.stderr[-3000:]
+    failed = [c["name"] for c in json.loads((out / "sanity.json").read_text())["checks"] if c["passed"] is False]
+    assert failed, "the shipped head fails some checks on 4 clips (kept-head randomisation, target swap)"
+    assert strict.returncode == 1 and all(name in strict.stderr for name in failed)
