@@ -43,7 +43,7 @@ from lmac.sanity import (
 )
 from lmac.tasks.config import compose_train
 
-__all__ = ["recipe", "retrain", "sanity"]
+__all__ = ["recipe", "retrain", "retrain_head", "sanity"]
 
 log = logging.getLogger("lmac.sanity")
 
@@ -84,6 +84,21 @@ def retrain(overrides: list[str], run_dir: Path, permute_labels: bool = False, s
     return run_dir / cfg.export_name
 
 
+def retrain_head(overrides: list[str], classifier_path: Path, budget: list[str], run_dir: Path) -> Path:
+    """Retrain a head by its recipe ``overrides`` on the classifier at ``classifier_path``; the export.
+
+    A recipe that starts from another trained head (``module.init_from``, e.g. a guided fine-tuning stage)
+    is replayed whole: the first stage is retrained by its own recorded recipe on the same classifier (into
+    ``run_dir/stage1``, recursively for longer chains) and the second starts from that head. ``budget``
+    overrides are appended to every stage."""
+    head_recipe = [*overrides, "classifier=checkpoint", f"classifier.path={classifier_path}", *budget]
+    init_from = compose_train(head_recipe, run_dir).module.get("init_from")
+    if init_from:
+        first = retrain_head(recipe(resolve_checkpoint(init_from)), classifier_path, budget, run_dir / "stage1")
+        head_recipe.append(f"module.init_from={first}")
+    return retrain(head_recipe, run_dir)
+
+
 def _test_clips(overrides: list[str], classifier, run_dir: Path):
     """The test split of the data of the explainer's recipe, checked against its classifier."""
     data = instantiate(compose_train(overrides, run_dir).data)
@@ -114,8 +129,7 @@ def _retrained_checks(
     reference = explainer.explain(wav, target=target).saliency
 
     def head_on(classifier_path: Path, name: str, run: str) -> Check:
-        head_recipe = [*overrides, "classifier=checkpoint", f"classifier.path={classifier_path}", *budget]
-        head = LMAC.from_pretrained(retrain(head_recipe, out_dir / run))
+        head = LMAC.from_pretrained(retrain_head(overrides, classifier_path, budget, out_dir / run))
         return retrained_maps(name, reference, head, wav, target)
 
     classifier = explainer.classifier
