@@ -115,6 +115,9 @@ class SpectrogramMaskHead(MaskHead):
         n_blocks: residual conv blocks after the FiLM layer.
         logit_bound: ``b`` of :func:`bounded_sigmoid`.
         film_std: standard deviation of the class embedding's initial scale and shift.
+        n_taps: read only the ``n_taps`` deepest feature maps (``None``: all). Shallow blocks keep the
+            input's own spectrum almost intact, so a mask read from them can follow the input rather
+            than what the classifier learnt.
     """
 
     @capture_init
@@ -131,9 +134,15 @@ class SpectrogramMaskHead(MaskHead):
         n_blocks: int = 1,
         logit_bound: float = 6.0,
         film_std: float = 0.5,
+        n_taps: int | None = None,
     ):
         super().__init__()
-        feature_shapes = [tuple(int(s) for s in shape) for shape in feature_shapes]
+        if n_taps is not None and not 1 <= n_taps <= len(feature_shapes):
+            raise ValueError(
+                f"n_taps must be in 1..{len(feature_shapes)} (the classifier's feature maps), got {n_taps}"
+            )
+        # deepest first: FeatureFusion pairs its projections with the first n_taps maps it is given
+        feature_shapes = [tuple(int(s) for s in shape) for shape in feature_shapes][:n_taps]
         self.logit_bound = float(logit_bound)
         self.stft = STFT(stft)
         amend_config(self, stft=self.grid)  # the resolved grid, not None

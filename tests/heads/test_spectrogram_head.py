@@ -1,3 +1,4 @@
+import pytest
 import torch
 from conftest import tiny_head
 
@@ -104,3 +105,21 @@ def test_spectral_gain_head_starts_flat_and_follows_the_spectrum(classifier):
     out = head(wav, feats, torch.tensor([1]))
     classifier(out.explanation_wav).sum().backward()
     assert head.conv_gain.weight.grad is not None and head.conv_gain.weight.grad.abs().sum() > 0
+
+
+def test_n_taps_reads_only_the_deepest_feature_maps(classifier):
+    shapes = classifier.feature_shapes()  # deepest first
+    torch.manual_seed(1)
+    head = SpectrogramMaskHead(shapes, classifier.n_classes, tap_channels=8, hidden=16, n_taps=1)
+    wav = torch.randn(1, classifier.clip_samples)
+    feats = classifier.features(wav)
+    target = torch.tensor([2])
+    mask = head(wav, feats, target).mask
+    shallow_changed = [feats[0], *(torch.randn_like(f) for f in feats[1:])]
+    assert torch.equal(head(wav, shallow_changed, target).mask, mask)
+    deep_changed = [torch.randn_like(feats[0]), *feats[1:]]
+    assert not torch.allclose(head(wav, deep_changed, target).mask, mask)
+    assert mask.shape == (1, 257, classifier.clip_samples // 128 + 1)
+    for bad in (0, len(shapes) + 1):
+        with pytest.raises(ValueError, match="n_taps must be in"):
+            SpectrogramMaskHead(shapes, classifier.n_classes, n_taps=bad)
