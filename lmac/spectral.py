@@ -112,6 +112,13 @@ class STFT(nn.Module):
         """``mag, phase (B, F, frames)`` -> ``wav (B, length)`` by overlap-add."""
         return self.inverse_complex(torch.polar(mag, phase), length)
 
+    def split(
+        self, mask: torch.Tensor, mag: torch.Tensor, phase: torch.Tensor, length: int
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """A mask method's two halves, with the input's phase: ``mask, mag, phase (B, F, frames)`` ->
+        explanation ``iSTFT(mask |X|)`` and residual ``iSTFT((1 - mask) |X|)``, each ``(B, length)``."""
+        return self.inverse(mask * mag, phase, length), self.inverse((1 - mask) * mag, phase, length)
+
 
 def relative_magnitude(explanation_wav: torch.Tensor, wav: torch.Tensor, stft: STFT) -> torch.Tensor:
     """``|STFT(explanation)| / |STFT(wav)|`` clipped to [0, 1] on ``stft``'s grid: ``(B, T)`` -> ``(B, F, frames)``.

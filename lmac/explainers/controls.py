@@ -47,8 +47,7 @@ class FixedMaskExplainer(Explainer):
         stft = STFT(self.grid).to(wav.device)
         mag, phase = stft(wav)
         mask = self.mask(mag)
-        explanation = stft.inverse(mask * mag, phase, wav.shape[-1])
-        residual = stft.inverse((1 - mask) * mag, phase, wav.shape[-1])
+        explanation, residual = stft.split(mask, mag, phase, wav.shape[-1])
         return Explanation(wav, explanation, residual, mask, target, self.name, self.sample_rate, self.grid)
 
 

@@ -96,8 +96,7 @@ class GradientExplainer(Explainer):
         peak = attr.amax(dim=(1, 2), keepdim=True)
         mask = torch.where(peak > 0, attr / peak.clamp_min(1e-30), torch.zeros_like(attr)).clamp(0, 1)
         with torch.no_grad():
-            explanation = stft.inverse(mask * mag, phase, wav.shape[-1])
-            residual = stft.inverse((1 - mask) * mag, phase, wav.shape[-1])
+            explanation, residual = stft.split(mask, mag, phase, wav.shape[-1])
         return Explanation(
             wav,
             explanation,

@@ -187,9 +187,7 @@ class SpectrogramMaskHead(MaskHead):
         """``wav (B, T)`` -> explanation / residual ``(B, T)`` and mask ``(B, F, frames)``."""
         mag, phase = self.stft(wav)  # (B, F, frames)
         mask = self.decode_mask(features, target, mag)
-        length = wav.shape[-1]
-        explanation = self.stft.inverse(mask * mag, phase, length)
-        residual = self.stft.inverse((1 - mask) * mag, phase, length)
+        explanation, residual = self.stft.split(mask, mag, phase, wav.shape[-1])
         return HeadOutput(explanation, residual, mask=mask, saliency=mask, sparsity=mask, grid=self.grid)
 
 
