@@ -19,6 +19,7 @@ __all__ = [
     "oracle_mask",
     "masked_in_similarity",
     "guidance_bce",
+    "mixture_overlap",
 ]
 
 
@@ -79,6 +80,16 @@ def guidance_bce(saliency: torch.Tensor, clean_mag: torch.Tensor, threshold: flo
     return F.binary_cross_entropy(saliency.clamp(0, 1), target, reduction="none").flatten(1).mean(dim=1)
 
 
+def mixture_overlap(saliency_a: torch.Tensor, saliency_b: torch.Tensor, mag: torch.Tensor) -> torch.Tensor:
+    """Share of a mixture's energy kept by both of its explanations: ``sum(m_a m_b |X|^2) / sum(|X|^2)``.
+
+    ``saliency_a``, ``saliency_b`` (the masks explaining the mixture for its two classes) and the mixture's
+    ``mag`` ``|X|``, all ``(M, F, N)`` on one grid -> ``(M,)`` in [0, 1]."""
+    power = mag.pow(2).flatten(1)
+    both = (saliency_a * saliency_b).flatten(1)
+    return (both * power).sum(1) / power.sum(1).clamp_min(1e-12)
+
+
 class LMACLoss(nn.Module):
     """Masked-in / masked-out loss with L1 and total-variation regularisers.
 
@@ -98,13 +109,21 @@ class LMACLoss(nn.Module):
         magnitude ``clean_mag`` is given): :func:`guidance_bce` between the saliency and the source's
         :func:`oracle_mask`, on the clips whose masked-in input is already close to the source
         (:func:`masked_in_similarity` >= ``gate_threshold``; 0 elsewhere), averaged over the batch.
-        ``guided`` is the share of such clips (logged, not weighted). With ``w_guide > 0`` the L1 and TV
-        terms leave the guided clips out (as SpeechBrain's recipe does: there the oracle, not sparsity,
-        says how much to keep).
+        ``guided`` is the share of such clips (logged, not weighted). With ``w_guide > 0`` the L1, TV and
+        energy terms leave the guided clips out (as SpeechBrain's recipe does: there the oracle, not
+        sparsity, says how much to keep).
+        ``energy``   = ||explanation||^2 / ||input||^2 per clip (only when ``wav`` and ``explanation_wav``
+        are given): the share of the input's energy the explanation keeps. L1 charges every mask value
+        alike, so keeping a loud source the decision does not need costs no more than keeping a quiet
+        bin; this term charges for what is heard (on a two-class mixture: the other class's source).
+        ``overlap``  = :func:`mixture_overlap`, averaged over the mixtures (only when ``pairs`` says which
+        rows explain one mixture for its two classes, with ``saliency`` and ``mag``): the energy both
+        explanations of a two-class mixture keep. No stems needed; it charges a mask that keeps the
+        same part of the mixture whatever class is asked for.
         ``loss``     = w_in * loss_in + w_out * loss_out + w_l1 * l1 + w_tv * tv
-        (+ w_consistency * consistency) (+ w_guide * guide).
+        (+ w_energy * energy) (+ w_overlap * overlap) (+ w_consistency * consistency) (+ w_guide * guide).
 
-    Paper defaults (L-MAC): w_in 4, w_out 0.2, w_l1 0.4, w_tv 0; consistency off (0); guidance off (0;
+    Paper defaults (L-MAC): w_in 4, w_out 0.2, w_l1 0.4, w_tv 0; energy off (0); consistency off (0); guidance off (0;
     SpeechBrain's fine-tuning stage uses 4, oracle threshold 0.35, gate 0.6).
     ``output`` is the classifier's output type (``classifier.output``, passed at wiring time).
     """
@@ -115,6 +134,8 @@ class LMACLoss(nn.Module):
         w_out: float = 0.2,
         w_l1: float = 0.4,
         w_tv: float = 0.0,
+        w_energy: float = 0.0,
+        w_overlap: float = 0.0,
         w_consistency: float = 0.0,
         w_guide: float = 0.0,
         oracle_threshold: float = 0.35,
@@ -129,7 +150,7 @@ class LMACLoss(nn.Module):
                 "regression form of the masked-in / masked-out terms"
             )
         self.weights = {"loss_in": w_in, "loss_out": w_out, "l1": w_l1, "tv": w_tv}
-        self.w_consistency = float(w_consistency)
+        self.w_energy, self.w_overlap, self.w_consistency = float(w_energy), float(w_overlap), float(w_consistency)
         self.w_guide, self.oracle_threshold, self.gate_threshold = float(w_guide), oracle_threshold, gate_threshold
 
     def forward(
@@ -143,13 +164,19 @@ class LMACLoss(nn.Module):
         saliency: torch.Tensor | None = None,
         mag: torch.Tensor | None = None,
         clean_mag: torch.Tensor | None = None,
+        explanation_wav: torch.Tensor | None = None,
+        pairs: tuple[torch.Tensor, torch.Tensor] | None = None,
     ) -> dict[str, torch.Tensor]:
         """``logits_in/out (B, C)``, ``target (B,)``, ``sparsity (B, F, N)``, optionally the input
-        ``wav (B, T)`` and ``rebuilt_wav`` = explanation + residual ``(B, T)``, and for guidance the
-        ``saliency``, the input's ``mag`` and the target source's ``clean_mag`` (``(B, F', N')`` each, on the
-        saliency's grid) -> named scalar terms."""
+        ``wav (B, T)``, the ``explanation_wav (B, T)`` and ``rebuilt_wav`` = explanation + residual ``(B, T)``,
+        and for guidance the ``saliency``, the input's ``mag`` and the target source's ``clean_mag``
+        (``(B, F', N')`` each, on the saliency's grid) -> named scalar terms. ``pairs``: two ``(M,)`` row
+        indices, the rows explaining mixture ``m`` for its first and its second class (``saliency`` and ``mag``
+        needed)."""
         if self.w_consistency and (wav is None or rebuilt_wav is None):
             raise ValueError("w_consistency > 0 needs wav and rebuilt_wav")
+        if self.w_energy and (wav is None or explanation_wav is None):
+            raise ValueError("w_energy > 0 needs wav and explanation_wav")
         has_source = clean_mag is not None
         if self.w_guide and (not has_source or saliency is None or mag is None):
             raise ValueError(
@@ -168,6 +195,15 @@ class LMACLoss(nn.Module):
         terms["l1"] = (sparsity.abs().flatten(1).mean(dim=1) * keep).mean()
         terms["tv"] = (total_variation(sparsity) * keep).mean()
         terms["loss"] = sum(self.weights[k] * terms[k] for k in self.weights)
+        if wav is not None and explanation_wav is not None:
+            energy = explanation_wav.pow(2).sum(-1) / wav.pow(2).sum(-1).clamp_min(1e-12)
+            terms["energy"] = (energy * keep).mean()
+            terms["loss"] = terms["loss"] + self.w_energy * terms["energy"]
+        if pairs is not None and len(pairs[0]):
+            if saliency is None or mag is None:
+                raise ValueError("the overlap term needs the saliency and the input's magnitude")
+            terms["overlap"] = mixture_overlap(saliency[pairs[0]], saliency[pairs[1]], mag[pairs[0]]).mean()
+            terms["loss"] = terms["loss"] + self.w_overlap * terms["overlap"]
         if has_source:
             terms["loss"] = terms["loss"] + self.w_guide * terms["guide"]
         if wav is not None and rebuilt_wav is not None:

@@ -132,3 +132,49 @@ def test_guidance_gate_leaves_out_clips_below_the_threshold():
 def test_guidance_needs_the_explained_class_stem():
     with pytest.raises(ValueError, match="cache_stems"):
         LMACLoss(w_guide=1.0)(torch.zeros(1, 2), torch.zeros(1, 2), torch.tensor([0]), torch.zeros(1, 2, 2))
+
+
+def test_energy_term_is_the_share_of_input_energy_kept_and_charges_a_loud_kept_source():
+    # two clips, same mask mean (L1 cannot tell them apart): clip 0 keeps its loud half, clip 1 its quiet half
+    wav = torch.tensor([[3.0, 3.0, 1.0, 1.0], [3.0, 3.0, 1.0, 1.0]])
+    explanation = torch.tensor([[3.0, 3.0, 0.0, 0.0], [0.0, 0.0, 1.0, 1.0]])
+    logits, target, mask = torch.zeros(2, 2), torch.tensor([0, 1]), torch.full((2, 1, 2), 0.5)
+    loss = LMACLoss(w_energy=2.0)
+    terms = loss(logits, logits, target, mask, wav=wav, explanation_wav=explanation)
+    assert math.isclose(terms["energy"].item(), (18 / 20 + 2 / 20) / 2, rel_tol=1e-6)
+    off = LMACLoss()(logits, logits, target, mask, wav=wav, explanation_wav=explanation)
+    assert math.isclose(off["energy"].item(), terms["energy"].item())  # logged when off, not weighted
+    assert math.isclose(terms["loss"].item() - off["loss"].item(), 2.0 * terms["energy"].item(), rel_tol=1e-5)
+    one = [
+        loss(
+            logits[i : i + 1],
+            logits[i : i + 1],
+            target[i : i + 1],
+            mask[i : i + 1],
+            wav=wav[i : i + 1],
+            explanation_wav=explanation[i : i + 1],
+        )["loss"]
+        for i in range(2)
+    ]
+    assert one[0].item() > one[1].item()  # the loud kept half costs more
+
+
+def test_energy_term_needs_the_explanation():
+    with pytest.raises(ValueError, match="explanation_wav"):
+        LMACLoss(w_energy=1.0)(torch.zeros(1, 2), torch.zeros(1, 2), torch.tensor([0]), torch.zeros(1, 2, 2))
+
+
+def test_overlap_term_is_the_mixture_energy_both_explanations_keep():
+    # rows 0 and 1 explain one mixture for its two classes; row 2 is a single clip (no pair)
+    mag = torch.tensor([[[2.0, 1.0]], [[2.0, 1.0]], [[1.0, 1.0]]])  # power 4 and 1
+    saliency = torch.tensor([[[1.0, 0.5]], [[0.5, 1.0]], [[1.0, 1.0]]], requires_grad=True)
+    logits, target = torch.zeros(3, 2), torch.tensor([0, 1, 0])
+    pairs = (torch.tensor([0]), torch.tensor([1]))
+    terms = LMACLoss(w_overlap=3.0)(logits, logits, target, saliency, saliency=saliency, mag=mag, pairs=pairs)
+    assert math.isclose(terms["overlap"].item(), (0.5 * 4 + 0.5 * 1) / 5, rel_tol=1e-6)
+    base = LMACLoss()(logits, logits, target, saliency)
+    assert math.isclose(terms["loss"].item() - base["loss"].item(), 3.0 * 0.5, rel_tol=1e-5)
+    (grad,) = torch.autograd.grad(terms["overlap"], saliency)
+    assert grad[2].abs().sum() == 0  # the single clip is not charged
+    disjoint = torch.tensor([[[1.0, 0.0]], [[0.0, 1.0]], [[1.0, 1.0]]])
+    assert LMACLoss()(logits, logits, target, disjoint, saliency=disjoint, mag=mag, pairs=pairs)["overlap"] == 0

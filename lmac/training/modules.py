@@ -150,6 +150,7 @@ class ExplainerModule(_StagedModule):
             rows.target,
             out.sparsity,
             wav=rows.wav,
+            explanation_wav=out.explanation_wav,
             rebuilt_wav=out.explanation_wav + out.residual_wav,
             **self._guide_inputs(rows, out),
         )
@@ -166,15 +167,23 @@ class ExplainerModule(_StagedModule):
         )
         return terms["loss"]
 
-    def _guide_inputs(self, rows: ExplainRows, out) -> dict[str, torch.Tensor]:
-        """The saliency and the magnitudes of each row and of its target stem on the saliency's grid, for the
-        loss's guidance term; nothing when the batch has no stems."""
-        if rows.target_stem is None:
+    def _guide_inputs(self, rows: ExplainRows, out) -> dict:
+        """The saliency and the magnitude of each row on the saliency's grid, with the rows explaining each
+        mixture (``pairs``, for the overlap term) and the magnitude of each row's target stem (for the
+        guidance term, when the batch has stems); nothing for single clips without stems."""
+        if rows.target_stem is None and not rows.n_mixture_rows:
             return {}
         stft = STFT(out.grid).to(rows.wav.device)
+        inputs = {"saliency": out.saliency}
         with torch.no_grad():
-            mag, clean_mag = stft(torch.cat([rows.wav, rows.target_stem]))[0].chunk(2)
-        return {"saliency": out.saliency, "mag": mag, "clean_mag": clean_mag}
+            if rows.target_stem is None:
+                inputs["mag"] = stft(rows.wav)[0]
+            else:
+                inputs["mag"], inputs["clean_mag"] = stft(torch.cat([rows.wav, rows.target_stem]))[0].chunk(2)
+        if rows.n_mixture_rows:
+            first = torch.arange(rows.n_single, rows.n_single + rows.n_mixture_rows // 2, device=rows.wav.device)
+            inputs["pairs"] = (first, first + rows.n_mixture_rows // 2)
+        return inputs
 
     @torch.no_grad()
     def _validation_metrics(self, stage, logits, rows, features, out, logits_in, logits_out) -> dict:

@@ -184,3 +184,26 @@ def test_sigmoid_classifier_module_learns_multi_hot_labels(tmp_path):
     module = ClassifierModule(clf, functools.partial(torch.optim.Adam, lr=1e-2), gain_db=0)
     _trainer(tmp_path, max_epochs=5, log_every_n_steps=1).fit(module, data)
     assert loss() < first
+
+
+def test_overlap_term_pairs_the_two_explanations_of_each_mixture():
+    from lmac.losses import mixture_overlap
+    from lmac.spectral import STFT
+    from lmac.training import TwoClassMixtures
+
+    clf = tiny_classifier()
+    module = ExplainerModule(
+        clf, tiny_head(clf), LMACLoss(w_overlap=1.0), torch.optim.Adam, mixtures=TwoClassMixtures(share=1.0)
+    )
+    wav = next(iter(_loader(4)))["wav"]
+    rows = module.mixtures(wav, torch.tensor([0, 1, 0, 1]), training=False)
+    out = module.head(rows.wav, clf.logits_and_features(rows.wav)[1], rows.target)
+    inputs = module._guide_inputs(rows, out)
+    first, second = inputs["pairs"]
+    assert rows.n_mixture_rows == 2 * len(first) > 0
+    assert torch.equal(rows.wav[first], rows.wav[second])  # the same mixture ...
+    assert (rows.target[first] != rows.target[second]).all()  # ... explained for its two classes
+    terms = module.loss(*[torch.zeros(len(rows.target), clf.n_classes)] * 2, rows.target, out.sparsity, **inputs)
+    mag = STFT(out.grid)(rows.wav)[0]
+    expected = mixture_overlap(out.saliency[first], out.saliency[second], mag[first]).mean()
+    torch.testing.assert_close(terms["overlap"], expected)
