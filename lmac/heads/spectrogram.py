@@ -115,8 +115,9 @@ class SpectrogramMaskHead(MaskHead):
         n_blocks: residual conv blocks after the FiLM layer.
         logit_bound: ``b`` of :func:`bounded_sigmoid`.
         film_std: standard deviation of the class embedding's initial scale and shift.
-        n_taps: read only the ``n_taps`` deepest feature maps (``None``: all). Shallow blocks keep the
-            input's own spectrum almost intact, so a mask read from them can follow the input rather
+        n_taps: read only the ``n_taps`` deepest feature maps (``None``: all; negative: all but the
+            ``-n_taps`` shallowest, at least the deepest, so ``-1`` suits any classifier). Shallow blocks keep
+            the input's own spectrum almost intact, so a mask read from them can follow the input rather
             than what the classifier learnt.
     """
 
@@ -137,9 +138,13 @@ class SpectrogramMaskHead(MaskHead):
         n_taps: int | None = None,
     ):
         super().__init__()
-        if n_taps is not None and not 1 <= n_taps <= len(feature_shapes):
+        n_maps = len(feature_shapes)
+        if n_taps is not None and n_taps < 0:  # leave out the -n_taps shallowest, keep at least the deepest
+            n_taps = max(1, n_maps + n_taps)
+            amend_config(self, n_taps=n_taps)  # the resolved count: a checkpoint records what the head reads
+        if n_taps is not None and not 1 <= n_taps <= n_maps:
             raise ValueError(
-                f"n_taps must be in 1..{len(feature_shapes)} (the classifier's feature maps), got {n_taps}"
+                f"n_taps must be in 1..{n_maps} (the classifier's feature maps), or negative, got {n_taps}"
             )
         # deepest first: FeatureFusion pairs its projections with the first n_taps maps it is given
         feature_shapes = [tuple(int(s) for s in shape) for shape in feature_shapes][:n_taps]

@@ -123,3 +123,21 @@ def test_n_taps_reads_only_the_deepest_feature_maps(classifier):
     for bad in (0, len(shapes) + 1):
         with pytest.raises(ValueError, match="n_taps must be in"):
             SpectrogramMaskHead(shapes, classifier.n_classes, n_taps=bad)
+
+
+def test_negative_n_taps_leaves_out_the_shallowest_maps_and_records_the_count(classifier):
+    from lmac.checkpoint import captured_config
+
+    shapes = classifier.feature_shapes()  # deepest first
+    n = len(shapes)
+    torch.manual_seed(1)
+    head = SpectrogramMaskHead(shapes, classifier.n_classes, tap_channels=8, hidden=16, n_taps=-1)
+    assert captured_config(head)["n_taps"] == n - 1  # what a checkpoint (and init_from) compares
+    wav = torch.randn(1, classifier.clip_samples)
+    feats = classifier.features(wav)
+    target = torch.tensor([0])
+    mask = head(wav, feats, target).mask
+    assert torch.equal(head(wav, [*feats[:-1], torch.randn_like(feats[-1])], target).mask, mask)
+    assert not torch.allclose(head(wav, [*feats[:-2], torch.randn_like(feats[-2]), feats[-1]], target).mask, mask)
+    # more left out than there are maps: the deepest one stays
+    assert captured_config(SpectrogramMaskHead(shapes, classifier.n_classes, n_taps=-n - 3))["n_taps"] == 1
