@@ -20,6 +20,7 @@ __all__ = [
     "masked_in_similarity",
     "guidance_bce",
     "mixture_overlap",
+    "kept_energy",
 ]
 
 
@@ -78,6 +79,12 @@ def guidance_bce(saliency: torch.Tensor, clean_mag: torch.Tensor, threshold: flo
     ``(B, F, N)`` each -> ``(B,)``."""
     target = oracle_mask(clean_mag, threshold)
     return F.binary_cross_entropy(saliency.clamp(0, 1), target, reduction="none").flatten(1).mean(dim=1)
+
+
+def kept_energy(explanation_wav: torch.Tensor, wav: torch.Tensor) -> torch.Tensor:
+    """Share of the input's energy the explanation keeps, ``||explanation||^2 / ||input||^2``:
+    ``(B, T)`` each -> ``(B,)``."""
+    return explanation_wav.pow(2).sum(-1) / wav.pow(2).sum(-1).clamp_min(1e-12)
 
 
 def mixture_overlap(saliency_a: torch.Tensor, saliency_b: torch.Tensor, mag: torch.Tensor) -> torch.Tensor:
@@ -196,8 +203,7 @@ class LMACLoss(nn.Module):
         terms["tv"] = (total_variation(sparsity) * keep).mean()
         terms["loss"] = sum(self.weights[k] * terms[k] for k in self.weights)
         if wav is not None and explanation_wav is not None:
-            energy = explanation_wav.pow(2).sum(-1) / wav.pow(2).sum(-1).clamp_min(1e-12)
-            terms["energy"] = (energy * keep).mean()
+            terms["energy"] = (kept_energy(explanation_wav, wav) * keep).mean()
             terms["loss"] = terms["loss"] + self.w_energy * terms["energy"]
         if pairs is not None and len(pairs[0]):
             if saliency is None or mag is None:
@@ -268,7 +274,7 @@ class RegressionMaskLoss(nn.Module):
             "loss_out": (v_out - reference.to(v)[target.long()]).pow(2).mean(),
             "l1": sparsity.abs().mean(),
             "tv": total_variation(sparsity).mean(),
-            "energy": (explanation_wav.pow(2).sum(-1) / wav.pow(2).sum(-1).clamp_min(1e-12)).mean(),
+            "energy": kept_energy(explanation_wav, wav).mean(),
         }
         terms["loss"] = sum(self.weights[k] * terms[k] for k in self.weights)
         return terms
