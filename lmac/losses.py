@@ -130,7 +130,8 @@ class LMACLoss(nn.Module):
         ``loss``     = w_in * loss_in + w_out * loss_out + w_l1 * l1 + w_tv * tv
         (+ w_energy * energy) (+ w_overlap * overlap) (+ w_consistency * consistency) (+ w_guide * guide).
 
-    Paper defaults (L-MAC): w_in 4, w_out 0.2, w_l1 0.4, w_tv 0; energy off (0); consistency off (0); guidance off (0;
+    Paper defaults (L-MAC): w_in 4, w_out 0.2, w_l1 0.4, w_tv 0; energy and overlap off (0, not in the
+    paper); consistency off (0); guidance off (0;
     SpeechBrain's fine-tuning stage uses 4, oracle threshold 0.35, gate 0.6).
     ``output`` is the classifier's output type (``classifier.output``, passed at wiring time).
     """

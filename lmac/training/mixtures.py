@@ -52,6 +52,13 @@ class ExplainRows:
     def n_mixture_rows(self) -> int:
         return self.wav.shape[0] - self.n_single
 
+    @property
+    def mixture_pairs(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """The rows explaining each distinct mixture, ``(M,)`` each: for its first class, then for its second."""
+        n_mix = self.n_mixture_rows // 2  # every mixture appears twice, once per class
+        first = torch.arange(self.n_single, self.n_single + n_mix, device=self.wav.device)
+        return first, first + n_mix
+
 
 def pair_other_class(target: torch.Tensor) -> torch.Tensor:
     """For each clip, the index of the next clip in the batch (cyclically) with another target; -1 if none.

@@ -132,9 +132,8 @@ class ExplainerModule(_StagedModule):
         else:
             rows = ExplainRows.singles(wav, target, stem)
         if rows.n_mixture_rows:
-            n_mix = rows.n_mixture_rows // 2  # every mixture appears twice, once per class
             with torch.no_grad():
-                mix_features = self.classifier.features(rows.wav[rows.n_single : rows.n_single + n_mix])
+                mix_features = self.classifier.features(rows.wav[rows.mixture_pairs[0]])
             features = [torch.cat([f[rows.single_index], m, m]) for f, m in zip(features, mix_features)]
         return logits, rows, features
 
@@ -181,8 +180,7 @@ class ExplainerModule(_StagedModule):
             else:
                 inputs["mag"], inputs["clean_mag"] = stft(torch.cat([rows.wav, rows.target_stem]))[0].chunk(2)
         if rows.n_mixture_rows:
-            first = torch.arange(rows.n_single, rows.n_single + rows.n_mixture_rows // 2, device=rows.wav.device)
-            inputs["pairs"] = (first, first + rows.n_mixture_rows // 2)
+            inputs["pairs"] = rows.mixture_pairs
         return inputs
 
     @torch.no_grad()

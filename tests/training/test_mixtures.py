@@ -17,6 +17,7 @@ def test_half_the_batch_becomes_mixtures_explained_for_both_classes():
     assert rows.n_single == 3 and rows.single_index.tolist() == [3, 4, 5]
     torch.testing.assert_close(rows.wav[:3], wav[3:])
     assert rows.n_mixture_rows == 6 and rows.mixture_index.tolist() == [0, 1, 2, 0, 1, 2]
+    assert [p.tolist() for p in rows.mixture_pairs] == [[3, 4, 5], [6, 7, 8]]  # rows of mixture m: first, second class
     # each mixture twice: once for the first clip's class, once for its partner's
     assert rows.target.tolist() == [3, 0, 1, 0, 1, 2, 1, 2, 3]
     mix = rows.wav[3:]
