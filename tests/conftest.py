@@ -22,9 +22,11 @@ def tiny_classifier(classes=CLASSES, seconds: float = 0.5, output: str = "softma
     ).freeze()
 
 
-def tiny_head(classifier) -> SpectrogramMaskHead:
+def tiny_head(classifier, decoder: str = "temporal") -> SpectrogramMaskHead:
     torch.manual_seed(1)
-    return SpectrogramMaskHead(classifier.feature_shapes(), classifier.n_classes, tap_channels=8, hidden=16)
+    return SpectrogramMaskHead(
+        classifier.feature_shapes(), classifier.n_classes, tap_channels=8, hidden=16, decoder=decoder
+    )
 
 
 @pytest.fixture

@@ -5,9 +5,12 @@ from conftest import tiny_head
 from lmac.heads import SpectrogramMaskHead
 from lmac.heads.spectrogram import BandMap, bounded_sigmoid
 
+DECODERS = pytest.mark.parametrize("decoder", ["temporal", "bands"])
 
-def test_shapes_and_range(classifier):
-    head = tiny_head(classifier)
+
+@DECODERS
+def test_shapes_and_range(classifier, decoder):
+    head = tiny_head(classifier, decoder)
     wav = torch.randn(2, classifier.clip_samples)
     out = head(wav, classifier.features(wav), torch.tensor([0, 3]))
     frames = classifier.clip_samples // 128 + 1
@@ -18,8 +21,9 @@ def test_shapes_and_range(classifier):
     assert torch.allclose(out.explanation_wav + out.residual_wav, wav, atol=1e-4)
 
 
-def test_logits_are_bounded_so_the_mask_never_saturates(classifier):
-    head = tiny_head(classifier)
+@DECODERS
+def test_logits_are_bounded_so_the_mask_never_saturates(classifier, decoder):
+    head = tiny_head(classifier, decoder)
     with torch.no_grad():
         head.conv_out.bias.fill_(1e4)
     wav = torch.randn(1, classifier.clip_samples)
@@ -34,8 +38,9 @@ def test_logits_are_bounded_so_the_mask_never_saturates(classifier):
     assert (logits.grad > 0).all()
 
 
-def test_target_conditioning_is_live_from_initialisation(classifier):
-    head = tiny_head(classifier)
+@DECODERS
+def test_target_conditioning_is_live_from_initialisation(classifier, decoder):
+    head = tiny_head(classifier, decoder)
     wav = torch.randn(1, classifier.clip_samples)
     feats = classifier.features(wav)
     a = head(wav, feats, torch.tensor([0])).mask
@@ -43,8 +48,9 @@ def test_target_conditioning_is_live_from_initialisation(classifier):
     assert (a - b).abs().mean() > 1e-3
 
 
-def test_mask_depends_on_the_classifier_features_not_on_the_input_spectrum(classifier):
-    head = tiny_head(classifier)
+@DECODERS
+def test_mask_depends_on_the_classifier_features_not_on_the_input_spectrum(classifier, decoder):
+    head = tiny_head(classifier, decoder)
     wav, other = torch.randn(2, 1, classifier.clip_samples)
     feats = classifier.features(wav)
     target = torch.tensor([2])
@@ -54,8 +60,9 @@ def test_mask_depends_on_the_classifier_features_not_on_the_input_spectrum(class
     assert not torch.allclose(head(wav, feats, target).mask, head(other, classifier.features(other), target).mask)
 
 
-def test_gradients_reach_head_not_classifier(classifier):
-    head = tiny_head(classifier)
+@DECODERS
+def test_gradients_reach_head_not_classifier(classifier, decoder):
+    head = tiny_head(classifier, decoder)
     wav = torch.randn(2, classifier.clip_samples)
     out = head(wav, classifier.features(wav), torch.tensor([0, 1]))
     classifier(out.explanation_wav).sum().backward()
@@ -141,3 +148,45 @@ def test_negative_n_taps_leaves_out_the_shallowest_maps_and_records_the_count(cl
     assert not torch.allclose(head(wav, [*feats[:-2], torch.randn_like(feats[-2]), feats[-1]], target).mask, mask)
     # more left out than there are maps: the deepest one stays
     assert captured_config(SpectrogramMaskHead(shapes, classifier.n_classes, n_taps=-n - 3))["n_taps"] == 1
+
+
+def test_bands_decoder_keeps_frequency_local(classifier):
+    """decoder="bands": the convolutions are shared across frequency and never fold it into channels, so
+    a change in the features' top frequency rows reaches only the top bands' logits; the temporal decoder
+    moves every band. (GroupNorm's statistics span all cells, so it is taken out to see the wiring.)"""
+    wav = torch.randn(1, classifier.clip_samples)
+    feats = classifier.features(wav)
+    changed = []
+    for f in feats:  # (1, C, F_i, T_i): new values in the top quarter of every tap's frequency rows
+        top = max(1, f.shape[2] // 4)
+        f = f.clone()
+        f[:, :, -top:] = torch.randn_like(f[:, :, -top:])
+        changed.append(f)
+    target = torch.tensor([1])
+    mag = torch.ones(1, 257, classifier.clip_samples // 128 + 1)
+    for decoder in ("bands", "temporal"):
+        torch.manual_seed(0)
+        head = SpectrogramMaskHead(
+            classifier.feature_shapes(), 4, tap_channels=8, hidden=16, n_bands=32, decoder=decoder
+        )
+        for name, module in list(head.named_modules()):
+            if isinstance(module, torch.nn.GroupNorm):
+                parent, _, attr = name.rpartition(".")
+                setattr(head.get_submodule(parent), attr, torch.nn.Identity())
+        before = head.mask_logits(head.decode_hidden(feats, target), mag)
+        after = head.mask_logits(head.decode_hidden(changed, target), mag)
+        assert before.shape == after.shape == (1, 32, mag.shape[-1])
+        low, high = (after - before).abs()[0, :8].amax(), (after - before).abs()[0, -8:].amax()
+        assert high > 1e-3
+        if decoder == "bands":
+            assert low == 0  # the lowest quarter of the bands does not see the top quarter of the features
+        else:
+            assert low > 1e-3
+
+
+def test_bands_decoder_refuses_features_without_one_frequency_axis(classifier):
+    shapes = classifier.feature_shapes()
+    with pytest.raises(ValueError, match="one axis between channels and time"):
+        SpectrogramMaskHead([(8, 40), *shapes], 4, decoder="bands")
+    with pytest.raises(ValueError, match="decoder must be one of"):
+        SpectrogramMaskHead(shapes, 4, decoder="2d")
