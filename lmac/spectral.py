@@ -117,7 +117,20 @@ class STFT(nn.Module):
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """A mask method's two halves, with the input's phase: ``mask, mag, phase (B, F, frames)`` ->
         explanation ``iSTFT(mask |X|)`` and residual ``iSTFT((1 - mask) |X|)``, each ``(B, length)``."""
-        return self.inverse(mask * mag, phase, length), self.inverse((1 - mask) * mag, phase, length)
+        return self.split_complex(mask, torch.polar(mag, phase), length)
+
+    def split_complex(
+        self, mask: torch.Tensor, spec: torch.Tensor, length: int, wav: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """:meth:`split` from the complex spectrogram ``spec (B, F, frames)`` of the input (``mask * spec``
+        keeps its phase; no polar / angle round trip). Given the input ``wav (B, length)`` itself, the
+        residual is ``wav - explanation``: the same signal up to the STFT's reconstruction error, an exact
+        complement, and one inverse STFT fewer."""
+        if wav is not None:
+            explanation = self.inverse_complex(mask * spec, length)
+            return explanation, wav - explanation
+        halves = self.inverse_complex(torch.stack([mask * spec, (1 - mask) * spec]), length)
+        return halves[0], halves[1]
 
 
 def relative_magnitude(explanation_wav: torch.Tensor, wav: torch.Tensor, stft: STFT) -> torch.Tensor:

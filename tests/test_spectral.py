@@ -32,3 +32,20 @@ def test_logmel_from_magnitude_matches_waveform_path():
 def test_config_dict():
     assert STFTConfig().to_dict() == {"n_fft": 512, "hop_length": 128}
     assert STFTConfig(1024, 256).n_freq == 513
+
+
+def test_split_complex_matches_split_and_its_residual_is_the_exact_complement():
+    torch.manual_seed(0)
+    stft = STFT()
+    wav = torch.randn(2, 4000)
+    spec = stft.complex(wav)
+    mag, phase = stft(wav)
+    mask = torch.rand_like(mag)
+    explanation, residual = stft.split(mask, mag, phase, wav.shape[-1])
+    e2, r2 = stft.split_complex(mask, spec, wav.shape[-1])
+    torch.testing.assert_close(e2, explanation, atol=1e-5, rtol=0)
+    torch.testing.assert_close(r2, residual, atol=1e-5, rtol=0)
+    e3, r3 = stft.split_complex(mask, spec, wav.shape[-1], wav)
+    torch.testing.assert_close(e3, explanation, atol=1e-5, rtol=0)
+    torch.testing.assert_close(r3, residual, atol=1e-4, rtol=0)  # the STFT's reconstruction error
+    assert (e3 + r3 - wav).abs().max() < 1e-6  # they add up to the input itself, not to iSTFT(STFT(input))

@@ -261,9 +261,10 @@ class SpectrogramMaskHead(MaskHead):
 
     def forward(self, wav: torch.Tensor, features: list[torch.Tensor], target: torch.Tensor) -> HeadOutput:
         """``wav (B, T)`` -> explanation / residual ``(B, T)`` and mask ``(B, F, frames)``."""
-        mag, phase = self.stft(wav)  # (B, F, frames)
+        spec = self.stft.complex(wav)  # (B, F, frames)
+        mag = spec.abs()
         mask = self.decode_mask(features, target, mag)
-        explanation, residual = self.stft.split(mask, mag, phase, wav.shape[-1])
+        explanation, residual = self.stft.split_complex(mask, spec, wav.shape[-1], wav)
         return HeadOutput(explanation, residual, mask=mask, saliency=mask, sparsity=mask, grid=self.grid)
 
 
