@@ -58,7 +58,8 @@ def test_a_shipped_name_is_accepted_and_a_missing_file_named():
     from lmac.classifiers import load_classifier
 
     clf = load_classifier("demo_classifier")
-    head = SpectrogramMaskHead(clf.feature_shapes(), clf.n_classes, n_taps=3)  # experiment=demo_lmac's head
+    # experiment=demo_lmac's head
+    head = SpectrogramMaskHead(clf.feature_shapes(), clf.n_classes, n_taps=3, decoder="bands", hidden=64, n_blocks=2)
     init_head_from(head, clf, "demo_lmac")
     shipped = LMAC.from_pretrained("demo_lmac").head.state_dict()
     assert all(torch.equal(v, head.state_dict()[k]) for k, v in shipped.items())
