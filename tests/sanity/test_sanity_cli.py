@@ -14,7 +14,12 @@ def test_lmac_sanity_prints_and_writes_one_table_and_retrains_by_the_recorded_re
     )
     assert result.returncode == 0, result.stderr[-3000:]
     report = json.loads((out / "sanity.json").read_text())
-    assert report["recipe"] == ["experiment=demo_lmac"] and report["retrain_budget"] == BUDGET
+    from lmac.resources import resolve_checkpoint
+    from lmac.tasks.sanity import recipe
+
+    shipped = recipe(resolve_checkpoint("demo_lmac"))  # the overrides its training run recorded
+    assert shipped[0] == "experiment=demo_lmac"
+    assert report["recipe"] == shipped and report["retrain_budget"] == BUDGET
     checks = {c["name"]: c for c in report["checks"]}
     assert list(checks) == [
         "randomisation, head kept",
@@ -30,10 +35,9 @@ def test_lmac_sanity_prints_and_writes_one_table_and_retrains_by_the_recorded_re
     assert checks["randomisation, head kept"]["threshold"] == 0.6 and checks["both classes kept"]["rule"] == "at least"
     assert (out / "sanity.md").read_text().strip() in result.stdout
     # the retrained heads record their own recipe: the head's, on the other classifier, with the budget
-    from lmac.tasks.sanity import recipe
-
     head = recipe(out / "head_on_permuted" / "explainer.pt")
-    assert head[0] == "experiment=demo_lmac" and head[1] == "classifier=checkpoint" and head[-len(BUDGET) :] == BUDGET
+    n = len(shipped)
+    assert head[:n] == shipped and head[n] == "classifier=checkpoint" and head[-len(BUDGET) :] == BUDGET
     assert recipe(out / "permuted_classifier" / "classifier.pt")[0] == "experiment=demo_classifier"
 
 
@@ -45,11 +49,33 @@ def test_lmac_sanity_refuses_a_file_that_is_not_an_explainer(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
+def _flat_head(tmp_path):
+    """The shipped demo_lmac with its output layer zeroed (mask 0.5 everywhere, whatever the class): it keeps
+    the input's balance on every mixture, so "both classes kept" fails by construction."""
+    import torch
+
+    from lmac.resources import resolve_checkpoint
+
+    checkpoint = torch.load(resolve_checkpoint("demo_lmac"), weights_only=True)
+    for name in ("conv_out.weight", "conv_out.bias"):
+        checkpoint["head"]["state_dict"][name].zero_()
+    path = tmp_path / "flat.pt"
+    torch.save(checkpoint, path)
+    return path
+
+
 def test_lmac_sanity_strict_exits_1_exactly_when_a_check_fails(tmp_path):
-    out = tmp_path / "sanity"
-    args = ("sanity", "demo_lmac", "--out", str(out), "--clips", "4", "--mixtures", "4", "--no-retrain")
-    plain, strict = run_cli(*args), run_cli(*args, "--strict")
+    args = ("--clips", "4", "--mixtures", "4", "--no-retrain")
+    out = tmp_path / "shipped"
+    plain, strict = (run_cli("sanity", "demo_lmac", "--out", str(out), *args, *extra) for extra in ((), ("--strict",)))
     assert plain.returncode == 0, plain.stderr[-3000:]
     failed = [c["name"] for c in json.loads((out / "sanity.json").read_text())["checks"] if c["passed"] is False]
-    assert failed, "the shipped head fails some checks on 4 clips (kept-head randomisation, target swap)"
+    assert strict.returncode == (1 if failed else 0), strict.stderr[-3000:]
+    out = tmp_path / "flat"
+    plain, strict = (
+        run_cli("sanity", str(_flat_head(tmp_path)), "--out", str(out), *args, *extra) for extra in ((), ("--strict",))
+    )
+    assert plain.returncode == 0, plain.stderr[-3000:]
+    failed = [c["name"] for c in json.loads((out / "sanity.json").read_text())["checks"] if c["passed"] is False]
+    assert "both classes kept" in failed
     assert strict.returncode == 1 and all(name in strict.stderr for name in failed)
