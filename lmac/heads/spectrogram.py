@@ -193,7 +193,6 @@ class SpectrogramMaskHead(MaskHead):
         super().__init__()
         if decoder not in DECODERS:
             raise ValueError(f"decoder must be one of {DECODERS}, got {decoder!r}")
-        self.decoder = decoder
         n_maps = len(feature_shapes)
         if n_taps is not None and n_taps < 0:  # leave out the -n_taps shallowest, keep at least the deepest
             n_taps = max(1, n_maps + n_taps)
