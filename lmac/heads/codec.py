@@ -28,9 +28,13 @@ def train_codec(head: SepFormerMaskHead, batches: Iterable[torch.Tensor], lr: fl
     """Fit the head's encoder and decoder to rebuild each batch ``(B, T)``; the masker is not touched.
 
     The loss is the error power relative to the input's (scale-free, as ``LMACLoss``'s consistency
-    term). Returns the loss after each step.
+    term). Returns the loss after each step. Refuses a frozen pair (a head built with ``codec_path``).
     """
     params = [*head.encoder.parameters(), *head.decoder.parameters()]
+    if not all(p.requires_grad for p in params):
+        raise ValueError(
+            "train_codec: the head's encoder/decoder pair is frozen (codec_path / freeze_codec); build it with codec_path=None"
+        )
     optimizer = torch.optim.Adam(params, lr=lr)
     losses = []
     for wav in batches:

@@ -31,7 +31,8 @@ def main() -> None:
     args = parser.parse_args()
     torch.manual_seed(0)
     with initialize_config_dir(str(CONFIG_DIR), version_base="1.3"):
-        cfg = compose("train", overrides=["experiment=demo_lmactd", f"head={args.head}"])
+        # a fresh pair: the experiment's default loads (and freezes) the shipped codec
+        cfg = compose("train", overrides=["experiment=demo_lmactd", f"head={args.head}", "head.codec_path=null"])
     classifier = load_classifier("demo_classifier")
     head = instantiate(
         cfg.head, feature_shapes=classifier.feature_shapes(), n_classes=classifier.n_classes, stft=instantiate(cfg.stft)

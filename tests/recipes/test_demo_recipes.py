@@ -1,11 +1,15 @@
-"""recipes/demo/head_budget.py and class_sensitivity.py run as the README shows (on tiny settings)."""
+"""recipes/demo/*.py run as the README shows (on tiny settings)."""
 
 import importlib.util
 import math
+import re
 import sys
 
+import pytest
 import torch
 from helpers import REPO
+
+from lmac.heads.codec import train_codec
 
 
 def _recipe(name: str):
@@ -77,3 +81,23 @@ def test_guidance_agreement_prints_one_row_per_head(monkeypatch, capsys):
     stage1, guided = (list(map(float, rows[k])) for k in ("demo_lmac", "demo_lmac_ft"))
     assert guided[5] < stage1[5]  # oracle BCE: the guided head is closer to the lead's oracle mask
     assert all(0 <= v <= 1 for v in guided[:3] + guided[4:5] + guided[7:])
+
+
+def test_lmactd_codec_trains_a_fresh_pair_and_writes_a_loadable_codec(monkeypatch, capsys, tmp_path):
+    out = tmp_path / "codec.pt"
+    monkeypatch.setattr(sys, "argv", ["lmactd_codec.py", "--out", str(out), "--steps", "30", "--batch", "2"])
+    _recipe("lmactd_codec").main()
+    before, after = (float(v) for v in re.findall(r"(-?\d+\.\d) dB", capsys.readouterr().out))
+    assert after > before + 3  # it trained (the shipped, frozen pair would refuse: not a fresh codec)
+    from lmac.classifiers import load_classifier
+    from lmac.heads import SepFormerMaskHead
+
+    classifier = load_classifier("demo_classifier")
+    small = dict(masker_channels=16, chunk_size=20, n_dual_blocks=1, n_layers=1, n_heads=2, d_ffn=32, tap_channels=4)
+    # head=sepformer_small's encoder sizes (64 filters, kernel 32): the pair loads, frozen
+    head = SepFormerMaskHead(
+        classifier.feature_shapes(), classifier.n_classes, n_channels=64, kernel_size=32, codec_path=out, **small
+    )
+    assert not any(p.requires_grad for p in [*head.encoder.parameters(), *head.decoder.parameters()])
+    with pytest.raises(ValueError, match="frozen"):
+        train_codec(head, [torch.zeros(1, 16000)])
