@@ -3,7 +3,8 @@
     python recipes/demo/lmactd_codec.py --out codec.pt                       # head=sepformer_small sizes
     lmac train experiment=demo_lmactd head.codec_path=codec.pt               # the masker on a frozen codec
 
-Prints the reconstruction SNR of decode(encode(wav)) on fresh validation clips before and after.
+Prints the reconstruction SNR of decode(encode(wav)) on fresh validation clips before and after
+(the shipped codec: -1.1 dB -> 44.1 dB with the defaults, about 11 minutes on 2 CPU cores).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--out", required=True, help="file for SepFormerMaskHead(codec_path=...)")
     parser.add_argument("--head", default="sepformer_small", help="head config (lmac/conf/head/)")
-    parser.add_argument("--steps", type=int, default=400)
+    parser.add_argument("--steps", type=int, default=3000)  # 600: 20.3 dB, 3000: 44.1 dB
     parser.add_argument("--batch", type=int, default=16)
     parser.add_argument("--lr", type=float, default=2e-3)
     args = parser.parse_args()

@@ -1,7 +1,8 @@
 """The shipped LMAC-TD checkpoint on 100 freshly generated instruments clips (lmac/checkpoints/README.md):
-measured Fid-In 0.89 on these clips (0.92 on the run's test split), FF 0.87, explanation + residual
-19.1 dB (median) from the input (the frozen pretrained codec), saliency correlation 0.51 between the
-predicted class and the next (masks depend on the class asked)."""
+measured Fid-In 1.00 on these clips (1.00 on the run's test split), FF 0.89, explanation + residual
+43.8 dB (median; 35.4 dB at worst) from the input (the frozen pretrained codec, 44.1 dB on its own
+validation clips), saliency correlation 0.43 between the predicted class and the next (masks depend on
+the class asked)."""
 
 import torch
 
@@ -32,7 +33,8 @@ def test_shipped_lmactd_is_faithful_on_fresh_clips():
         other = explainer.explain(chunk, target=(exp.target + 1) % clf.n_classes)
         corr.append(map_correlation(exp.saliency, other.saliency))
     n_kept = int(torch.cat(fid).sum())  # counted, not a float32 mean
-    assert n_kept >= 85, n_kept
-    assert float(torch.cat(ff).mean()) >= 0.7
-    assert float(torch.cat(snr).median()) >= 18.0  # the parts add up to the input
-    assert float(torch.cat(corr).mean()) < 0.9  # the class asked for changes the explanation
+    assert n_kept >= 95, n_kept
+    assert float(torch.cat(ff).mean()) >= 0.75
+    snr = torch.cat(snr)  # the parts add up to the input: issue 9 asks >= 20 dB
+    assert float(snr.median()) >= 35.0 and float(snr.min()) >= 25.0, snr
+    assert float(torch.cat(corr).mean()) < 0.7  # the class asked for changes the explanation
