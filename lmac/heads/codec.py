@@ -33,7 +33,8 @@ def train_codec(head: SepFormerMaskHead, batches: Iterable[torch.Tensor], lr: fl
     params = [*head.encoder.parameters(), *head.decoder.parameters()]
     if not all(p.requires_grad for p in params):
         raise ValueError(
-            "train_codec: the head's encoder/decoder pair is frozen (codec_path / freeze_codec); build it with codec_path=None"
+            "train_codec: the head's encoder/decoder pair is frozen (codec_path / freeze_codec); "
+            "build it with codec_path=None"
         )
     optimizer = torch.optim.Adam(params, lr=lr)
     losses = []
