@@ -9,6 +9,8 @@ import pytest
 import torch
 from helpers import REPO
 
+from lmac.classifiers import load_classifier
+from lmac.heads import SepFormerMaskHead
 from lmac.heads.codec import train_codec
 
 
@@ -89,9 +91,6 @@ def test_lmactd_codec_trains_a_fresh_pair_and_writes_a_loadable_codec(monkeypatc
     _recipe("lmactd_codec").main()
     before, after = (float(v) for v in re.findall(r"(-?\d+\.\d) dB", capsys.readouterr().out))
     assert after > before + 3  # it trained (the shipped, frozen pair would refuse: not a fresh codec)
-    from lmac.classifiers import load_classifier
-    from lmac.heads import SepFormerMaskHead
-
     classifier = load_classifier("demo_classifier")
     small = dict(masker_channels=16, chunk_size=20, n_dual_blocks=1, n_layers=1, n_heads=2, d_ffn=32, tap_channels=4)
     # head=sepformer_small's encoder sizes (64 filters, kernel 32): the pair loads, frozen
