@@ -64,18 +64,18 @@ def _flat_head(tmp_path):
     return path
 
 
+def _plain_and_strict(checkpoint: str, out) -> tuple:
+    """``lmac sanity CHECKPOINT`` on 4 clips / 4 mixtures without and with ``--strict``, and the checks that failed."""
+    args = ("sanity", checkpoint, "--out", str(out), "--clips", "4", "--mixtures", "4", "--no-retrain")
+    plain, strict = run_cli(*args), run_cli(*args, "--strict")
+    assert plain.returncode == 0, plain.stderr[-3000:]
+    failed = [c["name"] for c in json.loads((out / "sanity.json").read_text())["checks"] if c["passed"] is False]
+    return strict, failed
+
+
 def test_lmac_sanity_strict_exits_1_exactly_when_a_check_fails(tmp_path):
-    args = ("--clips", "4", "--mixtures", "4", "--no-retrain")
-    out = tmp_path / "shipped"
-    plain, strict = (run_cli("sanity", "demo_lmac", "--out", str(out), *args, *extra) for extra in ((), ("--strict",)))
-    assert plain.returncode == 0, plain.stderr[-3000:]
-    failed = [c["name"] for c in json.loads((out / "sanity.json").read_text())["checks"] if c["passed"] is False]
+    strict, failed = _plain_and_strict("demo_lmac", tmp_path / "shipped")
     assert strict.returncode == (1 if failed else 0), strict.stderr[-3000:]
-    out = tmp_path / "flat"
-    plain, strict = (
-        run_cli("sanity", str(_flat_head(tmp_path)), "--out", str(out), *args, *extra) for extra in ((), ("--strict",))
-    )
-    assert plain.returncode == 0, plain.stderr[-3000:]
-    failed = [c["name"] for c in json.loads((out / "sanity.json").read_text())["checks"] if c["passed"] is False]
+    strict, failed = _plain_and_strict(str(_flat_head(tmp_path)), tmp_path / "flat")
     assert "both classes kept" in failed
     assert strict.returncode == 1 and all(name in strict.stderr for name in failed)
