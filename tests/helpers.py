@@ -1,7 +1,8 @@
-"""Test helpers: run the real CLI, compose configs with a run directory."""
+"""Test helpers: run the real CLI, compose configs with a run directory, import a recipe script."""
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import subprocess
 import sys
@@ -23,3 +24,12 @@ def compose(overrides: list[str], run_dir: Path):
     from lmac.tasks.config import compose_train
 
     return compose_train(overrides, run_dir)
+
+
+def load_recipe(folder: str, name: str):
+    """Import ``recipes/<folder>/<name>.py`` (not a package) as module ``name``."""
+    spec = importlib.util.spec_from_file_location(name, REPO / "recipes" / folder / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module

@@ -1,7 +1,6 @@
 """recipes/concepts/validate.py and confound.py run as their README shows (tiny models, a few clips) and report
 each figure; the README's two-level Python example runs as written."""
 
-import importlib.util
 import json
 import os
 import re
@@ -9,7 +8,7 @@ import subprocess
 import sys
 
 from concept_models import tiny_concept_cnn
-from helpers import REPO
+from helpers import REPO, load_recipe
 
 from lmac.classifiers import ConceptOutputs, save_classifier
 from lmac.data.concepts import CONCEPT_SOURCES
@@ -19,9 +18,7 @@ from lmac.heads import SpectrogramMaskHead
 
 def test_validate_prints_and_writes_both_levels(tmp_path, capsys):
     save_classifier(tiny_concept_cnn(seconds=0.5), tmp_path / "c.pt")
-    spec = importlib.util.spec_from_file_location("validate", REPO / "recipes" / "concepts" / "validate.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load_recipe("concepts", "validate")
     result = module.main(["--checkpoint", str(tmp_path / "c.pt"), "--n", "2", "--json", str(tmp_path / "v.json")])
     out = capsys.readouterr().out
     assert "rhythm_stability" in out and "effect rho" in out and "2 clips" in out
@@ -34,13 +31,6 @@ def test_validate_prints_and_writes_both_levels(tmp_path, capsys):
     assert all(-1 <= v <= 1 for v in result["effect_spearman"].values())
 
 
-def _recipe(name: str):
-    spec = importlib.util.spec_from_file_location(name, REPO / "recipes" / "concepts" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_validate_scores_a_concept_head_next_to_lime(tmp_path, capsys):
     clf = tiny_concept_cnn(seconds=0.5)
     save_classifier(clf, tmp_path / "c.pt")
@@ -48,7 +38,7 @@ def test_validate_scores_a_concept_head_next_to_lime(tmp_path, capsys):
     head = SpectrogramMaskHead(view.feature_shapes(), view.n_classes, 16000, n_bands=8, hidden=8, tap_channels=4)
     LMAC(view, head).export(tmp_path / "head.pt")
     argv = ["--checkpoint", str(tmp_path / "c.pt"), "--head", str(tmp_path / "head.pt"), "--n", "2"]
-    result = _recipe("validate").main(argv)
+    result = load_recipe("concepts", "validate").main(argv)
     assert set(result["level1_top_source"]) == {"lime", "lmac"}
     assert all(0 <= v <= 1 for v in result["level1_top_source"]["lmac"].values())
     header = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("concept"))
@@ -57,7 +47,7 @@ def test_validate_scores_a_concept_head_next_to_lime(tmp_path, capsys):
 
 def test_confound_recipe_compares_two_models_on_both_test_sets(tmp_path, capsys):
     save_classifier(tiny_concept_cnn(seconds=0.5), tmp_path / "c.pt")
-    rows = _recipe("confound").main(
+    rows = load_recipe("concepts", "confound").main(
         ["--checkpoint", str(tmp_path / "c.pt"), "--clean", str(tmp_path / "c.pt"), "--n", "3"]
     )
     assert set(rows) == {"confounded", "clean"} and set(rows["clean"]) == {"1.0", "0.0"}

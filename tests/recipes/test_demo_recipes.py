@@ -1,28 +1,20 @@
 """recipes/demo/*.py run as the README shows (on tiny settings)."""
 
-import importlib.util
 import math
 import re
 import sys
 
 import pytest
 import torch
-from helpers import REPO
+from helpers import load_recipe
 
 from lmac.classifiers import load_classifier
 from lmac.heads import SepFormerMaskHead
 from lmac.heads.codec import train_codec
 
 
-def _recipe(name: str):
-    spec = importlib.util.spec_from_file_location(name, REPO / "recipes" / "demo" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_head_budget_prints_a_row_every_n_steps(monkeypatch, capsys):
-    budget = _recipe("head_budget")
+    budget = load_recipe("demo", "head_budget")
     monkeypatch.setattr(
         sys,
         "argv",
@@ -50,7 +42,7 @@ def test_head_budget_prints_a_row_every_n_steps(monkeypatch, capsys):
 
 
 def test_class_sensitivity_mixes_known_sources_and_scores_the_input_as_blind(monkeypatch, capsys):
-    recipe = _recipe("class_sensitivity")
+    recipe = load_recipe("demo", "class_sensitivity")
     from lmac.data import SyntheticMixtures
     from lmac.explainers import LMAC, InputReference
 
@@ -73,7 +65,7 @@ def test_class_sensitivity_mixes_known_sources_and_scores_the_input_as_blind(mon
 
 def test_guidance_agreement_prints_one_row_per_head(monkeypatch, capsys):
     monkeypatch.setattr(sys, "argv", ["guidance_agreement.py", "demo_lmac", "demo_lmac_ft", "--n", "8"])
-    _recipe("guidance_agreement").main()
+    load_recipe("demo", "guidance_agreement").main()
     rows = {
         cells[0]: cells[1:]
         for line in capsys.readouterr().out.splitlines()
@@ -88,7 +80,7 @@ def test_guidance_agreement_prints_one_row_per_head(monkeypatch, capsys):
 def test_lmactd_codec_trains_a_fresh_pair_and_writes_a_loadable_codec(monkeypatch, capsys, tmp_path):
     out = tmp_path / "codec.pt"
     monkeypatch.setattr(sys, "argv", ["lmactd_codec.py", "--out", str(out), "--steps", "30", "--batch", "2"])
-    _recipe("lmactd_codec").main()
+    load_recipe("demo", "lmactd_codec").main()
     before, after = (float(v) for v in re.findall(r"(-?\d+\.\d) dB", capsys.readouterr().out))
     assert after > before + 3  # it trained (the shipped, frozen pair would refuse: not a fresh codec)
     classifier = load_classifier("demo_classifier")

@@ -1,8 +1,6 @@
 """recipes/esc50/real_recordings.py: the parts that need no download, on audio and kits the test writes."""
 
-import importlib.util
 import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 
@@ -10,20 +8,11 @@ import numpy as np
 import pytest
 import soundfile as sf
 import torch
-from helpers import REPO
+from helpers import load_recipe
 
 from lmac.data import read_esc50
 
-
-def _recipe():
-    spec = importlib.util.spec_from_file_location("real_recordings", REPO / "recipes" / "esc50" / "real_recordings.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["real_recordings"] = module  # dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
-
-
-rr = _recipe()
+rr = load_recipe("esc50", "real_recordings")
 
 
 def _recordings(tmp_path: Path, sizes: dict[str, list[int]]) -> list:
