@@ -99,7 +99,7 @@ def retrain_head(overrides: list[str], classifier_path: Path, budget: list[str],
     return retrain(head_recipe, run_dir)
 
 
-def _test_clips(overrides: list[str], classifier, run_dir: Path):
+def recipe_test_clips(overrides: list[str], classifier, run_dir: Path):
     """The test split of the data of the explainer's recipe, checked against its classifier."""
     data = instantiate(compose_train(overrides, run_dir).data)
     check_clip_format(classifier, data, same_classes=False)
@@ -159,7 +159,7 @@ def sanity(
     explainer = LMAC.from_pretrained(path)
     overrides = recipe(path)
     out_dir.mkdir(parents=True, exist_ok=True)
-    clips = _test_clips(overrides, explainer.classifier, out_dir)
+    clips = recipe_test_clips(overrides, explainer.classifier, out_dir)
     wav = _stack(clips, n_clips)
     with torch.no_grad():
         target = explainer.classifier(wav).argmax(dim=-1)

@@ -1,0 +1,36 @@
+"""recipes/sanity/two_sources_by_class.py: its per-class and per-pair counts add up to lmac sanity's "both classes
+kept" check on the same mixtures."""
+
+import torch
+from helpers import load_recipe
+
+from lmac.data import TwoSources
+from lmac.explainers import LMAC
+from lmac.resources import resolve_checkpoint
+from lmac.sanity import explain_two_sources
+from lmac.tasks.sanity import recipe, recipe_test_clips
+
+
+def test_two_sources_by_class_adds_up_to_the_sanity_check(capsys, tmp_path):
+    result = load_recipe("sanity", "two_sources_by_class").main(["demo_lmac", "--n", "8"])
+    assert capsys.readouterr().out.startswith("8 mixtures, both classes kept on")
+    path = resolve_checkpoint("demo_lmac")
+    explainer = LMAC.from_pretrained(path)
+    mixtures = TwoSources(recipe_test_clips(recipe(path), explainer.classifier, tmp_path))
+    items = [mixtures[i] for i in range(8)]
+    mix, sources, classes = (torch.stack([it[k] for it in items]) for k in ("wav", "sources", "classes"))
+    scores = explain_two_sources(explainer, mix, sources, classes)
+    assert abs(result["both_kept"] - float(scores["both_kept"].mean())) < 1e-6
+    shares = torch.cat([scores["share_first"], scores["share_second"]])
+    asked = torch.cat([classes[:, 0], classes[:, 1]])
+    rows = result["classes"]
+    assert {c: (r["n"], r["kept"]) for c, r in rows.items()} == {
+        c: (int((asked == c).sum()), int(((asked == c) & (shares > 0.5)).sum())) for c in asked.unique().tolist()
+    }
+    with torch.no_grad():
+        named = explainer.classifier(sources.flatten(0, 1)).argmax(-1).view_as(classes) == classes
+    for c, r in rows.items():
+        assert abs(r["alone"] - float(torch.cat([named[:, 0], named[:, 1]])[asked == c].float().mean())) < 1e-6
+        assert 0 <= r["p_expl"] <= 1
+    assert sum(m for _, m in result["pairs"].values()) == 8
+    assert sum(k for k, _ in result["pairs"].values()) == int(scores["both_kept"].sum())
