@@ -54,9 +54,10 @@ def reference(classifier, data, n: int) -> dict[str, dict[str, tuple[float, floa
         fid = fidelity_in(classifier(explanation), target, output=output)
         return fid, faithfulness(logits, classifier(residual), target, output=output)
 
-    per = {name: scores(kept) for name, kept in EXPLANATIONS.items()}
-    subsets = [kept for r in range(len(stems) + 1) for kept in itertools.combinations(stems, r)]
-    fid_all, ff_all = (torch.stack(s) for s in zip(*(scores(kept) for kept in subsets)))  # each (subsets, n)
+    subsets = [frozenset(kept) for r in range(len(stems) + 1) for kept in itertools.combinations(stems, r)]
+    by_set = {kept: scores(tuple(kept)) for kept in subsets}  # every set of stems once
+    per = {name: by_set[frozenset(kept)] for name, kept in EXPLANATIONS.items()}
+    fid_all, ff_all = (torch.stack(s) for s in zip(*by_set.values()))  # each (subsets, n)
     best = ff_all.argmax(0, keepdim=True)
     per["best set of stems"] = (fid_all.gather(0, best)[0], ff_all.gather(0, best)[0])
     groups = {"guitar": labels == names.index("guitar"), "piano": labels == names.index("piano")}

@@ -9,7 +9,7 @@ two classes. Per asked-for class: how many explanations take more than half of t
 class's source (``kept``), the classifier's probability of the class on the explanation (``p(class |
 explanation)``, over the missed ones too: a miss the classifier still calls the class means that the
 energy the explanation keeps from the other source does not change the decision), and how often the
-classifier names that class's sources alone (``classifier on the source alone``). Then both kept per
+classifier names that class's sources alone (``classifier, source alone``). Then both kept per
 (unordered) pair of classes. Overrides of the recipe may follow (e.g. ``data.root=DIR`` when the data moved).
 """
 
