@@ -43,7 +43,11 @@ def check_torchaudio() -> None:
         import torchaudio.functional  # noqa: F401
     except (OSError, ImportError, RuntimeError) as err:
         detail = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        raise DependencyError(
-            f"torchaudio {_installed('torchaudio')} does not load with torch {_installed('torch')} ({detail[:160]}); "
-            f"install the matching pair: pip install {pinned_pair()}"
-        ) from None
+        missing = [name for name in ("torch", "torchaudio") if _installed(name) == "not installed"]
+        if missing:
+            verb = "is" if len(missing) == 1 else "are"
+            problem = f"{' and '.join(missing)} {verb} not installed in this Python"
+        else:
+            problem = f"torchaudio {_installed('torchaudio')} does not load with torch {_installed('torch')}"
+        problem += f" ({detail[:160]})"
+        raise DependencyError(f"{problem}; install the matching pair: pip install {pinned_pair()}") from None

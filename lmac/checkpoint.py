@@ -14,6 +14,7 @@ on its ``__init__``; every file carries a format tag (:data:`CLASSIFIER_FORMAT`,
 
 from __future__ import annotations
 
+import contextvars
 import copy
 import dataclasses
 import functools
@@ -170,15 +171,23 @@ def component_record(module: nn.Module) -> dict[str, Any]:
     return record
 
 
+# Set while a component allowed to be external is built, so records nested in its config (a view's
+# classifier, rebuilt by the view's own __init__) are trusted as the caller trusted the outer one.
+_ALLOW_EXTERNAL: contextvars.ContextVar[bool] = contextvars.ContextVar("lmac_allow_external", default=False)
+
+
 def build_component(record: dict, base: type, allow_external: bool = False, load_weights: bool = True) -> nn.Module:
     """Rebuild a component from :func:`component_record` output.
 
     Args:
         record: the stored record.
         base: the class the rebuilt object must derive from (e.g. ``AudioClassifier``).
-        allow_external: allow classes outside the ``lmac`` package (imports that module).
+        allow_external: allow classes outside the ``lmac`` package (imports that module). Components
+            the rebuilt one builds from records in its own config while it is constructed (e.g. the
+            classifier inside :class:`~lmac.classifiers.ConceptOutputs`) inherit this permission.
         load_weights: load the stored state dict.
     """
+    allow_external = allow_external or _ALLOW_EXTERNAL.get()
     target = record["target"]
     if record.get("config") is None:
         raise CheckpointError(
@@ -198,7 +207,11 @@ def build_component(record: dict, base: type, allow_external: bool = False, load
         raise CheckpointError(f"checkpoint names class {target!r}, which cannot be found ({err})") from None
     if not (isinstance(cls, type) and issubclass(cls, base)):
         raise CheckpointError(f"checkpoint class {target!r} is not a {base.__name__}")
-    module = cls(**record["config"])
+    token = _ALLOW_EXTERNAL.set(allow_external)
+    try:
+        module = cls(**record["config"])
+    finally:
+        _ALLOW_EXTERNAL.reset(token)
     if load_weights:
         module.load_state_dict(record["state_dict"])
     return module

@@ -6,6 +6,7 @@ import torch
 from conftest import SR
 from torch import nn
 
+from lmac.checkpoint import capture_init
 from lmac.classifiers import ConceptCNN
 from lmac.classifiers.concepts import ConceptClassifier
 from lmac.spectral import STFT, STFTConfig
@@ -62,3 +63,12 @@ def tiny_concept_cnn(seconds: float = 2.0) -> ConceptCNN:
 
     torch.manual_seed(0)
     return ConceptCNN(EMOTIONS, CONCEPTS, sample_rate=SR, clip_seconds=seconds, n_mels=32, channels=(4, 8)).freeze()
+
+
+class DescribedBandConcepts(BandConcepts):
+    """:class:`BandConcepts` that records its init kwargs, so a checkpoint can rebuild it: a concept
+    classifier from outside lmac, as a user's own would be."""
+
+    @capture_init
+    def __init__(self, weights=((1.0, 0.2), (-0.3, 1.0)), bias=(0.0, 0.1)):
+        super().__init__(weights, bias)

@@ -101,3 +101,34 @@ def test_capture_init_records_the_call_as_plain_values():
         captured_config(Part(torch.zeros(2)))
     with pytest.raises(NotImplementedError, match="cannot be described"):
         captured_config(nn.Linear(1, 1))
+
+
+def test_a_view_of_an_external_classifier_is_rebuilt_when_the_caller_allows_external():
+    """``ConceptOutputs`` rebuilds its concept classifier from the record in its own config: that nested
+    class outside lmac is trusted exactly when the outer call was, and only during that call."""
+    from concept_models import DescribedBandConcepts
+
+    from lmac.classifiers import ConceptOutputs
+
+    view = ConceptOutputs(DescribedBandConcepts())
+    record = component_record(view)
+    assert record["target"].startswith("lmac.") and record["config"]["classifier"]["target"] == (
+        "concept_models.DescribedBandConcepts"
+    )
+    with pytest.raises(CheckpointError, match="'concept_models.DescribedBandConcepts' outside lmac"):
+        build_component(record, AudioClassifier)
+    rebuilt = build_component(record, AudioClassifier, allow_external=True)
+    wav = torch.randn(2, view.clip_samples)
+    torch.testing.assert_close(rebuilt(wav), view(wav))
+    with pytest.raises(CheckpointError, match="outside lmac"):  # the permission ended with that call
+        build_component(record, AudioClassifier)
+
+
+def test_a_concept_view_refuses_a_class_output_type():
+    from concept_models import BandConcepts
+
+    from lmac.classifiers import ConceptOutputs
+
+    assert ConceptOutputs(BandConcepts(), output="regression").output == "regression"
+    with pytest.raises(ValueError, match="ConceptOutputs view of BandConcepts has regression outputs, but .* sigmoid"):
+        ConceptOutputs(BandConcepts(), output="sigmoid")

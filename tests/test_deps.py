@@ -7,6 +7,7 @@ import subprocess
 import sys
 from importlib import metadata
 
+import pytest
 import torch
 from helpers import REPO
 
@@ -57,3 +58,12 @@ def test_cli_names_a_broken_pair_in_one_line(tmp_path):
     assert "undefined symbol" in lines[0] and f"pip install {pinned_pair()}" in lines[0]
     assert f"torch {metadata.version('torch')}" in lines[0]
     assert not out.exists()
+
+
+def test_a_missing_torchaudio_is_named_as_missing(monkeypatch):
+    import lmac._deps as deps
+
+    monkeypatch.setitem(sys.modules, "torchaudio", None)  # import torchaudio -> ImportError
+    monkeypatch.setattr(deps, "_installed", lambda name: "not installed" if name == "torchaudio" else "2.11.0")
+    with pytest.raises(deps.DependencyError, match=r"^torchaudio is not installed in this Python .*pip install"):
+        deps.check_torchaudio()

@@ -19,6 +19,7 @@ from torch import nn
 from lmac.checkpoint import build_component, capture_init
 from lmac.classifiers.base import AudioClassifier, name_index
 from lmac.classifiers.demo import MelCNN
+from lmac.outputs import require_output
 from lmac.spectral import STFTConfig
 
 __all__ = ["ConceptClassifier", "ConceptCNN", "ConceptOutputs"]
@@ -132,13 +133,17 @@ class ConceptOutputs(AudioClassifier):
             moves it), or its stored description ``{"target": class path, "config": init kwargs}``
             (how :meth:`config` records it; rebuilt without weights, which the view's own state
             dict then loads).
+        output: the output type a configuration asks for (``classifier.output``), checked, not applied:
+            the view's outputs are regressions, so ``softmax`` / ``sigmoid`` is refused in one line
+            (as :func:`~lmac.classifiers.load_classifier` refuses a stored classifier of another type).
     """
 
-    def __init__(self, classifier: ConceptClassifier | dict):
+    def __init__(self, classifier: ConceptClassifier | dict, output: str | None = None):
         if isinstance(classifier, dict):
             classifier = build_component(classifier, ConceptClassifier, load_weights=False)
         if not isinstance(classifier, ConceptClassifier):
             raise ValueError(f"{type(classifier).__name__} has no concept layer; a ConceptClassifier is needed")
+        require_output("regression", output, f"the ConceptOutputs view of {type(classifier).__name__}")
         super().__init__(classifier.sample_rate, classifier.concept_names, classifier.clip_seconds, "regression")
         self.classifier = classifier.freeze()
         self.freeze()
