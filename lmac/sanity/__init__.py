@@ -4,6 +4,7 @@ class asked for? One :class:`Check` per question, each with its threshold and pa
 from lmac.sanity.checks import (
     Check,
     class_sensitivity,
+    explain_both,
     explain_two_sources,
     kept_head_randomization,
     retrained_maps,
@@ -15,6 +16,7 @@ from lmac.sanity.checks import (
 __all__ = [
     "Check",
     "class_sensitivity",
+    "explain_both",
     "explain_two_sources",
     "kept_head_randomization",
     "retrained_maps",

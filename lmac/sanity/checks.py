@@ -18,6 +18,7 @@ from lmac.metrics.sensitivity import map_correlation, unsaturated_share
 __all__ = [
     "Check",
     "class_sensitivity",
+    "explain_both",
     "explain_two_sources",
     "kept_head_randomization",
     "retrained_maps",
@@ -102,13 +103,20 @@ def saturation(explainer, wav: torch.Tensor, target: torch.Tensor, threshold: fl
 
 
 @torch.no_grad()
+def explain_both(explainer, mix: torch.Tensor, classes: torch.Tensor):
+    """Explain each mixture ``mix (M, T)`` once for each of its ``classes (M, 2)``, in one batch: every
+    mixture for its first class, then every one for its second. Returns the explanation (``2M`` rows) and
+    the class each row asks for, ``(2M,)``."""
+    asked = torch.cat([classes[:, 0], classes[:, 1]])
+    return explainer.explain(torch.cat([mix, mix]), target=asked), asked
+
+
 def explain_two_sources(
     explainer, mix: torch.Tensor, sources: torch.Tensor, classes: torch.Tensor
 ) -> dict[str, torch.Tensor]:
-    """Explain each mixture ``mix (M, T)`` once for each of its ``classes (M, 2)`` (one batch) and score it
-    (:func:`~lmac.benchmark.scoring.score_two_sources` with ``sources (M, 2, T)``): each value ``(M,)``."""
-    exp = explainer.explain(torch.cat([mix, mix]), target=torch.cat([classes[:, 0], classes[:, 1]]))
-    return score_two_sources(exp, sources)
+    """:func:`explain_both`, scored by :func:`~lmac.benchmark.scoring.score_two_sources` with ``sources
+    (M, 2, T)``: each value ``(M,)``."""
+    return score_two_sources(explain_both(explainer, mix, classes)[0], sources)
 
 
 def class_sensitivity(

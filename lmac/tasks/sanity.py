@@ -106,10 +106,13 @@ def recipe_test_clips(overrides: list[str], classifier, run_dir: Path):
     return data.dataset("test")
 
 
-def _stack(dataset, n: int, key: str = "wav") -> torch.Tensor:
+def stack_items(dataset, n: int, *keys: str) -> tuple[torch.Tensor, ...]:
+    """The first ``n`` items of a test split (or of :class:`~lmac.data.TwoSources` over it), each built
+    once, stacked per key: ``stack_items(mixtures, 32, "wav", "sources")`` -> ``(32, T)``, ``(32, 2, T)``."""
     if len(dataset) < n:
         raise ValueError(f"the test split has {len(dataset)} clips, fewer than the {n} asked for")
-    return torch.stack([torch.as_tensor(dataset[i][key]) for i in range(n)])
+    items = [dataset[i] for i in range(n)]
+    return tuple(torch.stack([torch.as_tensor(item[key]) for item in items]) for key in keys)
 
 
 def _classifier_recipe(head_overrides: list[str], run_dir: Path) -> list[str] | None:
@@ -160,11 +163,11 @@ def sanity(
     overrides = recipe(path)
     out_dir.mkdir(parents=True, exist_ok=True)
     clips = recipe_test_clips(overrides, explainer.classifier, out_dir)
-    wav = _stack(clips, n_clips)
+    (wav,) = stack_items(clips, n_clips, "wav")
     with torch.no_grad():
         target = explainer.classifier(wav).argmax(dim=-1)
     mixtures = TwoSources(clips)
-    mix, sources, classes = (_stack(mixtures, n_mixtures, k) for k in ("wav", "sources", "classes"))
+    mix, sources, classes = stack_items(mixtures, n_mixtures, "wav", "sources", "classes")
     control = SpectrumControl(explainer.classifier, stft=explainer.grid)
     checks = [
         kept_head_randomization(explainer, wav, target, seed=seed),

@@ -29,14 +29,13 @@ from lmac.data import SyntheticMixtures, TwoSources
 from lmac.explainers import LMAC, InputReference, SpectrumControl
 from lmac.explainers.base import Explainer
 from lmac.sanity import explain_two_sources
+from lmac.tasks.sanity import stack_items
 
 
 def mixture_set(clips, n: int, leads: bool, gain_db: float) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """The first ``n`` mixtures of :class:`~lmac.data.TwoSources` over ``clips``: ``mix (n, T)``,
     ``sources (n, 2, T)`` and ``classes (n, 2)``."""
-    data = TwoSources(clips, gain_db=gain_db, leads=leads)
-    items = [data[i] for i in range(n)]
-    return tuple(torch.stack([it[key] for it in items]) for key in ("wav", "sources", "classes"))
+    return stack_items(TwoSources(clips, gain_db=gain_db, leads=leads), n, "wav", "sources", "classes")
 
 
 def score(explainer: Explainer, mix: torch.Tensor, sources: torch.Tensor, classes: torch.Tensor) -> dict[str, float]:

@@ -26,7 +26,8 @@ from lmac.benchmark.scoring import score_two_sources
 from lmac.data import TwoSources
 from lmac.explainers import LMAC
 from lmac.resources import resolve_checkpoint
-from lmac.tasks.sanity import recipe, recipe_test_clips
+from lmac.sanity import explain_both
+from lmac.tasks.sanity import recipe, recipe_test_clips, stack_items
 
 
 @torch.no_grad()
@@ -35,8 +36,7 @@ def by_class(explainer: LMAC, mix: torch.Tensor, sources: torch.Tensor, classes:
     (both kept, mixtures)}, "both_kept": float}``; each class row holds ``n`` (explanations asking for it),
     ``kept`` (of them, asked-source share > 0.5), ``p_expl`` (mean p(class | explanation)), ``p_expl_missed``
     (the same over the missed ones; NaN if none) and ``alone`` (share of its sources the classifier names)."""
-    asked = torch.cat([classes[:, 0], classes[:, 1]])  # (2M,) as lmac.sanity.explain_two_sources explains
-    exp = explainer.explain(torch.cat([mix, mix]), target=asked)
+    exp, asked = explain_both(explainer, mix, classes)  # asked: (2M,)
     scores = score_two_sources(exp, sources)
     clf = explainer.classifier
     p_expl = clf.probabilities(clf(exp.explanation_wav)).gather(1, asked[:, None])[:, 0]
@@ -75,8 +75,7 @@ def main(argv: list[str] | None = None) -> dict:
         clips = recipe_test_clips([*recipe(path), *args.overrides], explainer.classifier, Path(run_dir))
     mixtures = TwoSources(clips)
     n = min(args.n, len(mixtures))
-    items = [mixtures[i] for i in range(n)]
-    mix, sources, classes = (torch.stack([it[k] for it in items]) for k in ("wav", "sources", "classes"))
+    mix, sources, classes = stack_items(mixtures, n, "wav", "sources", "classes")
     result = by_class(explainer, mix, sources, classes)
     names = clips.class_names
     print(f"{n} mixtures, both classes kept on {result['both_kept']:.3f}\n")

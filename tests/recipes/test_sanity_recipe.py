@@ -8,7 +8,7 @@ from lmac.data import TwoSources
 from lmac.explainers import LMAC
 from lmac.resources import resolve_checkpoint
 from lmac.sanity import explain_two_sources
-from lmac.tasks.sanity import recipe, recipe_test_clips
+from lmac.tasks.sanity import recipe, recipe_test_clips, stack_items
 
 
 def test_two_sources_by_class_adds_up_to_the_sanity_check(capsys, tmp_path):
@@ -17,8 +17,7 @@ def test_two_sources_by_class_adds_up_to_the_sanity_check(capsys, tmp_path):
     path = resolve_checkpoint("demo_lmac")
     explainer = LMAC.from_pretrained(path)
     mixtures = TwoSources(recipe_test_clips(recipe(path), explainer.classifier, tmp_path))
-    items = [mixtures[i] for i in range(8)]
-    mix, sources, classes = (torch.stack([it[k] for it in items]) for k in ("wav", "sources", "classes"))
+    mix, sources, classes = stack_items(mixtures, 8, "wav", "sources", "classes")
     scores = explain_two_sources(explainer, mix, sources, classes)
     assert abs(result["both_kept"] - float(scores["both_kept"].mean())) < 1e-6
     shares = torch.cat([scores["share_first"], scores["share_second"]])
