@@ -67,7 +67,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("checkpoint", help="a shipped name (demo_lmac) or an exported explainer")
     parser.add_argument("--n", type=int, default=96, help="mixtures (at most the test split's clips)")
     parser.add_argument("overrides", nargs="*", help="overrides of the explainer's training recipe")
-    args = parser.parse_args(argv)
+    args = parser.parse_intermixed_args(argv)  # overrides may follow the options
     torch.manual_seed(0)
     path = resolve_checkpoint(args.checkpoint)
     explainer = LMAC.from_pretrained(path)

@@ -6,13 +6,15 @@ from helpers import load_recipe
 
 from lmac.data import TwoSources
 from lmac.explainers import LMAC
+from lmac.losses import LMACLoss
 from lmac.resources import resolve_checkpoint
 from lmac.sanity import explain_two_sources
 from lmac.tasks.sanity import recipe, recipe_test_clips, stack_items
 
 
 def test_two_sources_by_class_adds_up_to_the_sanity_check(capsys, tmp_path):
-    result = load_recipe("sanity", "two_sources_by_class").main(["demo_lmac", "--n", "8"])
+    # an override of the recipe after the options
+    result = load_recipe("sanity", "two_sources_by_class").main(["demo_lmac", "--n", "8", "trainer.max_epochs=6"])
     assert capsys.readouterr().out.startswith("8 mixtures, both classes kept on")
     path = resolve_checkpoint("demo_lmac")
     explainer = LMAC.from_pretrained(path)
@@ -33,3 +35,39 @@ def test_two_sources_by_class_adds_up_to_the_sanity_check(capsys, tmp_path):
         assert 0 <= r["p_expl"] <= 1
     assert sum(m for _, m in result["pairs"].values()) == 8
     assert sum(k for k, _ in result["pairs"].values()) == int(scores["both_kept"].sum())
+
+
+def test_objective_optimum_starts_at_the_head_and_lowers_its_objective(capsys, tmp_path):
+    script = load_recipe("sanity", "objective_optimum")
+    rows = script.main(["demo_lmac", "--n", "4", "--steps", "6", "loss.w_energy=1.0"])
+    out = capsys.readouterr().out
+    assert out.startswith("4 mixtures, each explained for both of its classes")
+    head, from_head, flat = rows.values()
+    path = resolve_checkpoint("demo_lmac")
+    explainer = LMAC.from_pretrained(path)
+    mixtures = TwoSources(recipe_test_clips(recipe(path), explainer.classifier, tmp_path))
+    mix, sources, classes = stack_items(mixtures, 4, "wav", "sources", "classes")
+    scores = explain_two_sources(explainer, mix, sources, classes)
+    # zero steps from the head's own band logits are the head's explanations
+    assert abs(head["both_kept"] - float(scores["both_kept"].mean())) < 1e-6
+    shares = torch.cat([scores["share_first"], scores["share_second"]])
+    assert abs(head["asked_share"] - float(shares.mean())) < 1e-5
+    assert from_head["objective"] < head["objective"]
+    # a flat start: zero logits are a 0.5 mask, which keeps a quarter of the energy
+    start = script.optimise(
+        explainer, _loss(), mix, sources, classes, torch.zeros(8, 64, head_frames(explainer, mix)), steps=0
+    )
+    assert abs(start["energy"] - 0.25) < 0.02
+    assert flat["objective"] < start["objective"]
+    # six steps from a flat mask do not reach the head's objective, and the script says so
+    assert flat["objective"] > head["objective"]
+    assert "optimum from a flat mask (6 steps): the objective is not below the head's" in out
+    assert "optimum from the head (6 steps): the objective is not below" not in out
+
+
+def _loss():
+    return LMACLoss(w_out=2.0, w_energy=1.0, w_overlap=4.0)
+
+
+def head_frames(explainer, mix):
+    return explainer.head.stft(mix[:1])[0].shape[-1]
