@@ -12,14 +12,19 @@ from lmac.sanity import explain_two_sources
 from lmac.tasks.sanity import recipe, recipe_test_clips, stack_items
 
 
+def sanity_mixtures(n, run_dir):
+    """The shipped demo_lmac and the first ``n`` mixtures of ``lmac sanity``'s check (the recipes' mixtures)."""
+    path = resolve_checkpoint("demo_lmac")
+    explainer = LMAC.from_pretrained(path)
+    mixtures = TwoSources(recipe_test_clips(recipe(path), explainer.classifier, run_dir))
+    return explainer, *stack_items(mixtures, n, "wav", "sources", "classes")
+
+
 def test_two_sources_by_class_adds_up_to_the_sanity_check(capsys, tmp_path):
     # an override of the recipe after the options
     result = load_recipe("sanity", "two_sources_by_class").main(["demo_lmac", "--n", "8", "trainer.max_epochs=6"])
     assert capsys.readouterr().out.startswith("8 mixtures, both classes kept on")
-    path = resolve_checkpoint("demo_lmac")
-    explainer = LMAC.from_pretrained(path)
-    mixtures = TwoSources(recipe_test_clips(recipe(path), explainer.classifier, tmp_path))
-    mix, sources, classes = stack_items(mixtures, 8, "wav", "sources", "classes")
+    explainer, mix, sources, classes = sanity_mixtures(8, tmp_path)
     scores = explain_two_sources(explainer, mix, sources, classes)
     assert abs(result["both_kept"] - float(scores["both_kept"].mean())) < 1e-6
     shares = torch.cat([scores["share_first"], scores["share_second"]])
@@ -43,10 +48,7 @@ def test_objective_optimum_starts_at_the_head_and_lowers_its_objective(capsys, t
     out = capsys.readouterr().out
     assert out.startswith("4 mixtures, each explained for both of its classes")
     head, from_head, flat = rows.values()
-    path = resolve_checkpoint("demo_lmac")
-    explainer = LMAC.from_pretrained(path)
-    mixtures = TwoSources(recipe_test_clips(recipe(path), explainer.classifier, tmp_path))
-    mix, sources, classes = stack_items(mixtures, 4, "wav", "sources", "classes")
+    explainer, mix, sources, classes = sanity_mixtures(4, tmp_path)
     scores = explain_two_sources(explainer, mix, sources, classes)
     # zero steps from the head's own band logits are the head's explanations
     assert abs(head["both_kept"] - float(scores["both_kept"].mean())) < 1e-6
