@@ -124,7 +124,10 @@ def main(argv: list[str] | None = None) -> dict[str, dict[str, float]]:
     torch.manual_seed(0)
     path = resolve_checkpoint(args.checkpoint)
     explainer = LMAC.from_pretrained(path)
-    check_head(explainer)
+    try:
+        check_head(explainer)
+    except ValueError as error:
+        parser.error(str(error))  # one line and exit status 2, before any data is built
     overrides = [*recipe(path), *args.overrides]
     with tempfile.TemporaryDirectory() as run_dir:
         clips = recipe_test_clips(overrides, explainer.classifier, Path(run_dir))

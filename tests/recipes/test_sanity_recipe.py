@@ -1,6 +1,7 @@
 """recipes/sanity/two_sources_by_class.py: its per-class and per-pair counts add up to lmac sanity's "both classes
 kept" check on the same mixtures."""
 
+import pytest
 import torch
 from helpers import load_recipe
 
@@ -61,3 +62,10 @@ def test_objective_optimum_starts_at_the_head_and_lowers_its_objective(capsys, t
     assert flat["objective"] > head["objective"]
     assert "optimum from a flat mask (6 steps): the objective is not below the head's" in out
     assert "optimum from the head (6 steps): the objective is not below" not in out
+
+
+def test_objective_optimum_refuses_a_head_that_draws_its_masks_otherwise(capsys):
+    with pytest.raises(SystemExit) as stop:
+        load_recipe("sanity", "objective_optimum").main(["demo_lmactd", "--n", "2", "--steps", "1"])
+    assert stop.value.code == 2
+    assert "SepFormerMaskHead does not draw its masks as SpectrogramMaskHead does" in capsys.readouterr().err
