@@ -111,6 +111,7 @@ def explain_both(explainer, mix: torch.Tensor, classes: torch.Tensor):
     return explainer.explain(torch.cat([mix, mix]), target=asked), asked
 
 
+@torch.no_grad()
 def explain_two_sources(
     explainer, mix: torch.Tensor, sources: torch.Tensor, classes: torch.Tensor
 ) -> dict[str, torch.Tensor]:
